@@ -1,0 +1,43 @@
+# Newsline: `make run` serves the seeded API on :8000, `make test` runs every check.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# A development token so the README's curl examples work; set your own in production.
+export NEWSLINE_TOKENS ?= dev-editor-token:dev:editor,dev-reader-token:guest:reader
+EXTERNAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test lint typecheck pytest test-external clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/newsline serve --seed --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy domain projections api newsline
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+# The integration and API tests again, against an external PostgreSQL server.
+test-external: install
+	NEWSLINE_TEST_DATABASE_URL=$(EXTERNAL_TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/api
+
+clean:
+	rm -rf $(VENV) .newsline .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,65 @@
+"""Shaping write answers: wait for the views, then answer from them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from api.errors import Problem
+from api.schemas.occurrences import OccurrencePublic
+from domain.service import Request, Written
+from newsline.bootstrap import Newsline
+from newsline.settings import Principal
+
+
+def write_request(principal: Principal, idempotency_key: str | None, operation: str, body: Any) -> Request:
+    """The service's view of a request, with a hash to recognise a replay."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise Problem(400, "Idempotency-Key must be 1 to 200 characters")
+    canonical = json.dumps({"operation": operation, "body": body}, sort_keys=True, default=str)
+    return Request(
+        by=principal.name,
+        idempotency_key=idempotency_key,
+        request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+    )
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version named by If-Match (`"3"`); None for absent or `*`."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise Problem(400, 'If-Match must name a version as an ETag, e.g. If-Match: "3"')
+    return int(text)
+
+
+def occurrence_answer(
+    newsline: Newsline, written: Written, status: int, *, location: bool = False
+) -> JSONResponse:
+    """The occurrence view after a write, once the views have caught up with it."""
+    if not newsline.wait_for_views(written.position):
+        raise Problem(
+            503,
+            f"the write was recorded (version {written.version}) but the views have not caught up; "
+            "read it again shortly",
+            {"Retry-After": "1"},
+        )
+    recorded_as_of = None
+    if written.replayed:  # the first answer again: the state that write made
+        recorded_as_of = newsline.timeline.recorded_at(written.id, written.version)
+    view = newsline.timeline.occurrence(written.id, recorded_as_of=recorded_as_of)
+    if view is None:
+        raise Problem(503, "the occurrence is not in the views yet; read it again shortly")
+    return occurrence_response(view, status, location=location)
+
+
+def occurrence_response(view: dict[str, Any], status: int = 200, *, location: bool = False) -> JSONResponse:
+    body = OccurrencePublic.model_validate(view).model_dump(mode="json")
+    headers = {"ETag": f'"{view["version"]}"'}
+    if location:
+        headers["Location"] = f"/v1/occurrences/{view['id']}"
+    return JSONResponse(body, status_code=status, headers=headers)

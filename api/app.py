@@ -1,0 +1,42 @@
+"""The FastAPI application: routers, error mapping and the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import errors
+from api.routes import entities, events, health, kinds, occurrences, stories, timeline
+from newsline import __version__
+from newsline.bootstrap import Newsline, build
+from newsline.settings import Settings
+
+DESCRIPTION = """Event-sourced news timelines.
+
+Every reported occurrence is an immutable event. Read any timeline as it was
+reported by a date (`as_of`) and as this system held it at a time
+(`recorded_as_of`), and audit how each report changed (`/history`).
+"""
+
+
+def create_app(settings: Settings | None = None, newsline: Newsline | None = None) -> FastAPI:
+    """Build the API; with `newsline` given, use it instead of building one."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = newsline is None
+        app.state.newsline = newsline or await run_in_threadpool(build, settings or Settings())
+        try:
+            yield
+        finally:
+            if owned:
+                await run_in_threadpool(app.state.newsline.close)
+
+    app = FastAPI(title="Newsline", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    for module in (occurrences, timeline, stories, entities, kinds, events, health):
+        app.include_router(module.router)
+    return app

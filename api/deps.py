@@ -1,0 +1,83 @@
+"""Dependencies of the routes: the wired Newsline and who is asking."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.errors import Problem
+from domain.service import NewslineApplication
+from newsline.bootstrap import Newsline
+from newsline.settings import Principal
+from projections.stories import StoryView
+from projections.timeline import TimelineView
+
+
+def get_newsline(request: Request) -> Newsline:
+    newsline: Newsline = request.app.state.newsline
+    return newsline
+
+
+NewslineDep = Annotated[Newsline, Depends(get_newsline)]
+
+
+def get_app(newsline: NewslineDep) -> NewslineApplication:
+    return newsline.app
+
+
+def get_timeline(newsline: NewslineDep) -> TimelineView:
+    return newsline.timeline
+
+
+def get_stories(newsline: NewslineDep) -> StoryView:
+    return newsline.stories
+
+
+AppDep = Annotated[NewslineApplication, Depends(get_app)]
+TimelineDep = Annotated[TimelineView, Depends(get_timeline)]
+StoriesDep = Annotated[StoryView, Depends(get_stories)]
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="newsline"'}
+
+
+def _principal(newsline: Newsline, authorization: str | None) -> Principal | None:
+    """The principal of a bearer token, compared in constant time."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "use 'Authorization: Bearer <token>'", _CHALLENGE)
+    presented = token.strip().encode()
+    found = None
+    for candidate, principal in newsline.principals.items():
+        if hmac.compare_digest(candidate.encode(), presented):
+            found = principal
+    if found is None:
+        raise Problem(401, "the token is not valid", _CHALLENGE)
+    return found
+
+
+def require_writer(newsline: NewslineDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    principal = _principal(newsline, authorization)
+    if principal is None:
+        raise Problem(401, "writes need 'Authorization: Bearer <token>'", _CHALLENGE)
+    if not principal.can_write:
+        raise Problem(
+            403, f"principal {principal.name!r} has role {principal.role!r}; writes need editor or admin"
+        )
+    return principal
+
+
+def require_reader(
+    newsline: NewslineDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal | None:
+    principal = _principal(newsline, authorization)
+    if principal is None and newsline.settings.reads_require_auth:
+        raise Problem(401, "reads need 'Authorization: Bearer <token>' on this server", _CHALLENGE)
+    return principal
+
+
+Writer = Annotated[Principal, Depends(require_writer)]
+Reader = Annotated[Principal | None, Depends(require_reader)]

@@ -1,0 +1,128 @@
+"""Every error as application/problem+json (RFC 9457), mapped in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from eventsourcing import persistence as es_persistence
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import (
+    Conflict,
+    EntityNotFound,
+    FieldError,
+    NewslineError,
+    OccurrenceNotFound,
+    StaleVersion,
+    StoryNotFound,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """Raised by routes and dependencies for an HTTP-only failure."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.headers, self.extra = status, detail, headers or {}, extra
+
+
+def problem_response(
+    status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": f"https://newsline.invalid/problems/{status}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_errors(errors: list[FieldError]) -> list[dict[str, str]]:
+    return [{"field": error.field, "message": error.message} for error in errors]
+
+
+def _status_of(error: NewslineError) -> int:
+    if isinstance(error, ValidationFailed):
+        return 422
+    if isinstance(error, OccurrenceNotFound | StoryNotFound | EntityNotFound):
+        return 404
+    if isinstance(error, StaleVersion):
+        return 412
+    if isinstance(error, Conflict):
+        return 409
+    return 400
+
+
+def _request_validation_errors(error: RequestValidationError) -> list[FieldError]:
+    errors = []
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ())]
+        # FastAPI prefixes where the value came from: body, query, header, path.
+        if location and location[0] in ("body", "query", "header", "path"):
+            location = location[1:]
+        errors.append(FieldError(".".join(location) or "body", str(item.get("msg", "invalid"))))
+    return errors
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NewslineError)
+    async def domain_error(request: Request, error: NewslineError) -> JSONResponse:
+        status = _status_of(error)
+        if isinstance(error, ValidationFailed):
+            return problem_response(status, str(error), errors=_field_errors(error.errors))
+        return problem_response(status, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = _request_validation_errors(error)
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+        return problem_response(422, detail, errors=_field_errors(errors))
+
+    @app.exception_handler(Problem)
+    async def problem(request: Request, error: Problem) -> JSONResponse:
+        return problem_response(error.status, error.detail, error.headers, **error.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem_response(error.status_code, str(error.detail), dict(error.headers or {}))
+
+    @app.exception_handler(es_persistence.OperationalError)
+    @app.exception_handler(es_persistence.InterfaceError)
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        return problem_response(503, "the database is unavailable; try again shortly", {"Retry-After": "2"})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "an unexpected error occurred; it has been logged")

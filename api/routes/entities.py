@@ -1,0 +1,44 @@
+"""Entities: the people, organisations and places occurrences name."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Reader, TimelineDep
+from api.params import TimelineParams, encode_cursor
+from api.schemas.catalogue import EntityList
+from api.schemas.occurrences import TimelinePublic
+from domain.errors import EntityNotFound
+
+router = APIRouter(prefix="/v1/entities", tags=["entities"])
+
+
+@router.get("", response_model=EntityList)
+def list_entities(
+    timeline: TimelineDep,
+    _: Reader,
+    q: Annotated[str | None, Query(max_length=200, description="part of the name")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> EntityList:
+    """Entities by id, with how many current occurrences name each."""
+    rows = timeline.entities(limit + 1, after=cursor, text=q)
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return EntityList.model_validate(
+        {"items": [asdict(row) for row in rows[:limit]], "next_cursor": next_cursor}
+    )
+
+
+@router.get("/{entity_id}/timeline", response_model=TimelinePublic)
+def entity_timeline(
+    entity_id: str, timeline: TimelineDep, query: TimelineParams, _: Reader
+) -> TimelinePublic:
+    """The occurrences that name the entity, in valid-time order."""
+    if timeline.entity(entity_id) is None:
+        raise EntityNotFound(entity_id)
+    page = timeline.timeline(replace(query, entity=entity_id))
+    cursor = encode_cursor(page.next_after) if page.next_after else None
+    return TimelinePublic.model_validate({"items": page.items, "next_cursor": cursor})

@@ -1,0 +1,36 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import NewslineDep
+from api.errors import problem_response
+
+router = APIRouter(tags=["operations"])
+
+# Readiness tolerates this many events of projection lag.
+READY_LAG = 100
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(newsline: NewslineDep) -> JSONResponse:
+    """The database answers and the views have caught up with the log."""
+    try:
+        head = newsline.head()
+        positions = {spec.name: spec.view.position() for spec in newsline.specs}
+    except Exception as error:  # any failure to reach the database means not ready
+        return problem_response(503, f"the database is unreachable: {type(error).__name__}")
+    lagging = {name: head - position for name, position in positions.items() if head - position > READY_LAG}
+    if lagging:
+        return problem_response(
+            503, f"projections are catching up: {lagging}", head=head, positions=positions
+        )
+    return JSONResponse({"status": "ready", "head": head, "positions": positions})

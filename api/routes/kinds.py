@@ -1,0 +1,18 @@
+"""The kinds of occurrence and their CAMEO / PLOVER codes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from api.schemas.catalogue import KindList
+from domain.kinds import KIND_CATALOGUE
+
+router = APIRouter(prefix="/v1/kinds", tags=["kinds"])
+
+
+@router.get("", response_model=KindList)
+def list_kinds() -> KindList:
+    """The 23 kinds, each with its CAMEO and PLOVER code."""
+    return KindList.model_validate({"items": [asdict(info) for info in KIND_CATALOGUE]})

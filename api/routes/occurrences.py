@@ -1,0 +1,166 @@
+"""Occurrences: report, read, amend, link, retract, history, search."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from api.answers import expected_version, occurrence_answer, occurrence_response, write_request
+from api.deps import AppDep, NewslineDep, Reader, TimelineDep, Writer
+from api.errors import Problem
+from api.params import AsOf, TimelineParams, encode_cursor, optional_instant
+from api.schemas.occurrences import (
+    HistoryPublic,
+    OccurrenceCreate,
+    OccurrencePatch,
+    OccurrencePublic,
+    RelationCreate,
+    RetractionCreate,
+    TimelinePublic,
+)
+from domain.errors import OccurrenceNotFound
+from domain.values import entity_id
+
+router = APIRouter(prefix="/v1/occurrences", tags=["occurrences"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+_WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"description": "no valid token"},
+    403: {"description": "a reader token"},
+    404: {"description": "no such occurrence"},
+    409: {"description": "conflicts with what is recorded"},
+    412: {"description": "If-Match names a stale version"},
+    422: {"description": "invalid input"},
+}
+
+
+@router.post("", status_code=201, response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
+def report_occurrence(
+    body: OccurrenceCreate, app: AppDep, newsline: NewslineDep, principal: Writer, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Report a new occurrence."""
+    fields = body.model_dump(mode="json", exclude={"reported_at"})
+    request = write_request(principal, key, "report", body.model_dump(mode="json"))
+    written = app.report_occurrence(fields, body.reported_at, request)
+    return occurrence_answer(newsline, written, 201, location=True)
+
+
+@router.get("", response_model=TimelinePublic)
+def search_occurrences(
+    timeline: TimelineDep,
+    query: TimelineParams,
+    _: Reader,
+    actor: str | None = None,
+    place: str | None = None,
+    story: str | None = None,
+    q: Annotated[str | None, Query(max_length=500, description="full-text search")] = None,
+) -> TimelinePublic:
+    """Search occurrences by kind, actor, place, story, text and valid time."""
+    query = replace(
+        query,
+        actor=entity_id(actor) if actor else None,
+        place=entity_id(place) if place else None,
+        story=story,
+        text=q or None,
+    )
+    page = timeline.timeline(query)
+    cursor = encode_cursor(page.next_after) if page.next_after else None
+    return TimelinePublic.model_validate({"items": page.items, "next_cursor": cursor})
+
+
+@router.get(
+    "/{occurrence_id}",
+    response_model=OccurrencePublic,
+    responses={404: {"description": "not reported as of then"}},
+)
+def get_occurrence(occurrence_id: UUID, timeline: TimelineDep, at: AsOf, _: Reader) -> JSONResponse:
+    """An occurrence as of a report time and a record time (default: latest)."""
+    view = timeline.occurrence(occurrence_id, at.as_of, at.recorded_as_of)
+    if view is None:
+        when = " as of the given time" if at.as_of or at.recorded_as_of else ""
+        raise Problem(404, f"occurrence {occurrence_id} was not reported{when}")
+    return occurrence_response(view)
+
+
+@router.patch("/{occurrence_id}", response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
+def amend_occurrence(
+    occurrence_id: UUID,
+    body: OccurrencePatch,
+    app: AppDep,
+    newsline: NewslineDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Amend: a JSON Merge Patch of fields, with a reason."""
+    request = write_request(
+        principal, key, f"amend {occurrence_id}", body.model_dump(mode="json", exclude_unset=True)
+    )
+    source = body.source.model_dump(mode="json") if body.source else None
+    written = app.amend_occurrence(
+        occurrence_id,
+        body.fields_patch(),
+        body.reason,
+        body.reported_at,
+        source,
+        request,
+        expected_version(if_match),
+    )
+    return occurrence_answer(newsline, written, 200)
+
+
+@router.post("/{occurrence_id}/retraction", response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
+def retract_occurrence(
+    occurrence_id: UUID,
+    body: RetractionCreate,
+    app: AppDep,
+    newsline: NewslineDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Retract the occurrence; it stays in the log, marked retracted."""
+    request = write_request(principal, key, f"retract {occurrence_id}", body.model_dump(mode="json"))
+    source = body.source.model_dump(mode="json") if body.source else None
+    written = app.retract_occurrence(
+        occurrence_id, body.reason, body.reported_at, source, request, expected_version(if_match)
+    )
+    return occurrence_answer(newsline, written, 200)
+
+
+@router.post("/{occurrence_id}/relations", response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
+def link_occurrence(
+    occurrence_id: UUID,
+    body: RelationCreate,
+    app: AppDep,
+    newsline: NewslineDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Add a relation to another occurrence (disputes, corroborates, ...)."""
+    request = write_request(principal, key, f"link {occurrence_id}", body.model_dump(mode="json"))
+    source = body.source.model_dump(mode="json") if body.source else None
+    written = app.link_occurrence(
+        occurrence_id, body.type, body.target, body.reported_at, source, request, expected_version(if_match)
+    )
+    return occurrence_answer(newsline, written, 200)
+
+
+@router.get("/{occurrence_id}/history", response_model=HistoryPublic)
+def occurrence_history(
+    occurrence_id: UUID,
+    timeline: TimelineDep,
+    _: Reader,
+    recorded_as_of: Annotated[str | None, Query(description="leave out revisions recorded later")] = None,
+) -> HistoryPublic:
+    """Every revision in report-time order, each with the fields it changed."""
+    revisions = timeline.history(occurrence_id, optional_instant(recorded_as_of, "recorded_as_of", "end"))
+    if not revisions:
+        raise OccurrenceNotFound(occurrence_id)
+    return HistoryPublic.model_validate({"id": occurrence_id, "revisions": revisions})

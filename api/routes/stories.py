@@ -1,0 +1,100 @@
+"""Stories: the catalogue, each story's timeline and what changed in it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from api.answers import write_request
+from api.deps import AppDep, NewslineDep, Reader, StoriesDep, TimelineDep, Writer
+from api.errors import Problem
+from api.params import TimelineParams, encode_cursor, optional_instant, parse_instant
+from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
+from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
+from domain.errors import StoryNotFound
+from projections.stories import StoryView
+from projections.story_changes import story_changes
+
+router = APIRouter(prefix="/v1/stories", tags=["stories"])
+
+
+def _existing(stories: StoryView, slug: str) -> None:
+    if stories.story(slug) is None:
+        raise StoryNotFound(slug)
+
+
+@router.post("", status_code=201, response_model=StoryPublic, responses={409: {"description": "slug taken"}})
+def create_story(
+    body: StoryCreate,
+    app: AppDep,
+    newsline: NewslineDep,
+    principal: Writer,
+    key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Open a story under a new slug."""
+    fields = body.model_dump(mode="json")
+    written = app.create_story(fields, write_request(principal, key, "story", fields))
+    if not newsline.wait_for_views(written.position):
+        raise Problem(503, "the story was recorded but the views have not caught up", {"Retry-After": "1"})
+    story = newsline.stories.story(body.slug)
+    assert story is not None
+    location = {"Location": f"/v1/stories/{body.slug}"}
+    return JSONResponse(StoryPublic.model_validate(story).model_dump(mode="json"), 201, location)
+
+
+@router.get("", response_model=StoryList)
+def list_stories(
+    stories: StoriesDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> StoryList:
+    """All stories, by slug."""
+    items = stories.stories(limit + 1, cursor)
+    next_cursor = items[limit - 1]["slug"] if len(items) > limit else None
+    return StoryList.model_validate({"items": items[:limit], "next_cursor": next_cursor})
+
+
+@router.get("/{slug}", response_model=StoryPublic)
+def get_story(slug: str, stories: StoriesDep, _: Reader) -> StoryPublic:
+    """One story."""
+    story = stories.story(slug)
+    if story is None:
+        raise StoryNotFound(slug)
+    return StoryPublic.model_validate(story)
+
+
+@router.get("/{slug}/timeline", response_model=TimelinePublic)
+def story_timeline(
+    slug: str, stories: StoriesDep, timeline: TimelineDep, query: TimelineParams, _: Reader
+) -> TimelinePublic:
+    """The story's occurrences in valid-time order."""
+    _existing(stories, slug)
+    page = timeline.timeline(replace(query, story=slug))
+    cursor = encode_cursor(page.next_after) if page.next_after else None
+    return TimelinePublic.model_validate({"items": page.items, "next_cursor": cursor})
+
+
+@router.get("/{slug}/changes", response_model=StoryChangesPublic)
+def story_timeline_changes(
+    slug: str,
+    stories: StoriesDep,
+    timeline: TimelineDep,
+    _: Reader,
+    since: Annotated[str, Query(description="report time T1")],
+    until: Annotated[str | None, Query(description="report time T2 (default: latest)")] = None,
+    recorded_as_of: str | None = None,
+) -> StoryChangesPublic:
+    """What changed in the story's timeline between as_of=since and as_of=until."""
+    _existing(stories, slug)
+    start = parse_instant(since, "since", "end")
+    end = optional_instant(until, "until", "end")
+    if end is not None and end < start:
+        raise Problem(422, "until is before since", errors=[{"field": "until", "message": "is before since"}])
+    changes = story_changes(
+        timeline, slug, start, end, optional_instant(recorded_as_of, "recorded_as_of", "end")
+    )
+    return StoryChangesPublic.model_validate(changes)

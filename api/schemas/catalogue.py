@@ -1,0 +1,75 @@
+"""Bodies of the stories, entities, kinds and event-log endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.values import StoryFields
+
+
+class StoryCreate(StoryFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "russian-troops-ukraine-border",
+                    "title": "Russian troops on Ukraine's border",
+                    "description": "Deployments, exercises and announced withdrawals.",
+                }
+            ]
+        }
+    )
+
+
+class StoryPublic(BaseModel):
+    slug: str
+    title: str
+    description: str | None
+    recorded_at: datetime
+
+
+class StoryList(BaseModel):
+    items: list[StoryPublic]
+    next_cursor: str | None
+
+
+class EntityPublic(BaseModel):
+    id: str
+    name: str
+    types: list[Literal["actor", "place"]]
+    occurrences: int
+
+
+class EntityList(BaseModel):
+    items: list[EntityPublic]
+    next_cursor: str | None
+
+
+class KindPublic(BaseModel):
+    kind: str
+    cameo: str | None
+    plover: str | None
+    description: str
+
+
+class KindList(BaseModel):
+    items: list[KindPublic]
+
+
+class EventPublic(BaseModel):
+    position: int
+    occurrence_id: UUID | None
+    story_id: UUID | None = None
+    type: str
+    version: int
+    recorded_at: datetime
+    data: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[EventPublic]
+    next: int

@@ -1,0 +1,100 @@
+"""The report-time fold of SPEC §2: the state of an occurrence as of any date.
+
+An occurrence's state as of report time T is its revisions reported at or
+before T, applied in `reported_at` order (ties in record order). Everything
+here is pure: the aggregate, the projections and the tests share it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+RevisionType = Literal["reported", "amended", "linked", "retracted"]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision as stored: what it says, and when it was reported and recorded."""
+
+    version: int
+    type: RevisionType
+    reported_at: datetime
+    by: str
+    body: dict[str, Any]
+    reason: str | None = None
+    source: dict[str, Any] | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+    def as_json(self) -> dict[str, Any]:
+        return {"field": self.field, "old": self.old, "new": self.new}
+
+
+def fold_order(revisions: Iterable[Revision]) -> list[Revision]:
+    """Revisions in the order of the fold: by reported_at, ties in record order."""
+    return sorted(revisions, key=lambda r: (r.reported_at, r.version))
+
+
+def apply_revision(state: dict[str, Any] | None, revision: Revision) -> dict[str, Any]:
+    """The state after one revision. `state` is None before the report."""
+    if revision.type == "reported":
+        return {**copy.deepcopy(revision.body), "retracted": False}
+    if state is None:
+        raise ValueError(f"revision {revision.version} folds before the occurrence was reported")
+    if revision.type == "amended":
+        patched: dict[str, Any] = merge_patch(state, revision.body["patch"])
+        return patched
+    if revision.type == "linked":
+        return {**state, "relations": [*state["relations"], revision.body["relation"]]}
+    return {**state, "retracted": True}
+
+
+def fold(revisions: Iterable[Revision]) -> dict[str, Any] | None:
+    """The state after all the given revisions, in fold order."""
+    state: dict[str, Any] | None = None
+    for revision in fold_order(revisions):
+        state = apply_revision(state, revision)
+    return state
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON Merge Patch: objects merge, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
+    """Every field that differs, dotted for nested objects (`figures.killed`)."""
+    return list(_diff(old or {}, new, prefix=""))
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any], prefix: str) -> Iterable[Change]:
+    for key in _ordered_keys(old, new):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if isinstance(before, dict) and isinstance(after, dict):
+            yield from _diff(before, after, prefix=f"{prefix}{key}.")
+        else:
+            yield Change(f"{prefix}{key}", before, after)
+
+
+def _ordered_keys(old: dict[str, Any], new: dict[str, Any]) -> Sequence[str]:
+    return [*old, *(key for key in new if key not in old)]

@@ -1,0 +1,186 @@
+"""The Occurrence aggregate: one reported happening and its revisions.
+
+Events are the public contract of the log. Their topics are pinned so that
+moving this module never orphans stored events; a change to an event's
+fields gets a new `class_version` and an upcaster.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import Conflict, ValidationFailed
+from domain.fold import Revision, RevisionType, fold
+
+
+class Occurrence(Aggregate):
+    TOPIC = "newsline:Occurrence"
+
+    class Event(Aggregate.Event):
+        TOPIC = "newsline:Occurrence.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "newsline:Occurrence.Created"
+
+    class Reported(Created):
+        """First revision: the occurrence as its source reported it."""
+
+        TOPIC = "newsline:Occurrence.Reported"
+        fields: dict[str, Any]
+        reported_at: datetime
+        by: str
+        idempotency_key: str | None
+        request_hash: str | None
+
+    class Amended(Event):
+        """A correction or update: a merge patch of fields, with a reason."""
+
+        TOPIC = "newsline:Occurrence.Amended"
+        patch: dict[str, Any]
+        reason: str
+        reported_at: datetime
+        source: dict[str, Any] | None
+        by: str
+        idempotency_key: str | None
+        request_hash: str | None
+
+    class Linked(Event):
+        """A relation to another occurrence was added."""
+
+        TOPIC = "newsline:Occurrence.Linked"
+        relation: dict[str, Any]
+        reported_at: datetime
+        source: dict[str, Any] | None
+        by: str
+        idempotency_key: str | None
+        request_hash: str | None
+
+    class Retracted(Event):
+        """The report was withdrawn; the occurrence stays in the log, marked retracted."""
+
+        TOPIC = "newsline:Occurrence.Retracted"
+        reason: str
+        reported_at: datetime
+        source: dict[str, Any] | None
+        by: str
+        idempotency_key: str | None
+        request_hash: str | None
+
+    @event(Reported)
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002 - the library passes the chosen id through here
+        fields: dict[str, Any],
+        reported_at: datetime,
+        by: str,
+        idempotency_key: str | None,
+        request_hash: str | None,
+    ) -> None:
+        self.revisions: list[Revision] = []
+        self.idempotency: dict[str, tuple[str | None, int]] = {}
+        self._record(1, "reported", reported_at, by, {**fields}, None, fields["source"])
+        self._remember(idempotency_key, request_hash)
+
+    @event(Amended)
+    def amend(
+        self,
+        patch: dict[str, Any],
+        reason: str,
+        reported_at: datetime,
+        source: dict[str, Any] | None,
+        by: str,
+        idempotency_key: str | None,
+        request_hash: str | None,
+    ) -> None:
+        self._record(self.version + 1, "amended", reported_at, by, {"patch": patch}, reason, source)
+        self._remember(idempotency_key, request_hash)
+
+    @event(Linked)
+    def link(
+        self,
+        relation: dict[str, Any],
+        reported_at: datetime,
+        source: dict[str, Any] | None,
+        by: str,
+        idempotency_key: str | None,
+        request_hash: str | None,
+    ) -> None:
+        self._record(self.version + 1, "linked", reported_at, by, {"relation": relation}, None, source)
+        self._remember(idempotency_key, request_hash)
+
+    @event(Retracted)
+    def retract(
+        self,
+        reason: str,
+        reported_at: datetime,
+        source: dict[str, Any] | None,
+        by: str,
+        idempotency_key: str | None,
+        request_hash: str | None,
+    ) -> None:
+        self._record(self.version + 1, "retracted", reported_at, by, {}, reason, source)
+        self._remember(idempotency_key, request_hash)
+
+    # Queries the commands rely on.
+
+    @property
+    def first_reported_at(self) -> datetime:
+        return self.revisions[0].reported_at
+
+    @property
+    def retracted_at(self) -> datetime | None:
+        """When the retraction was reported, if there is one."""
+        return next((r.reported_at for r in self.revisions if r.type == "retracted"), None)
+
+    def latest_state(self) -> dict[str, Any]:
+        state = fold(self.revisions)
+        assert state is not None
+        return state
+
+    def has_relation(self, relation_type: str, target: UUID) -> bool:
+        relations = self.latest_state()["relations"]
+        return {"type": relation_type, "target": str(target)} in relations
+
+    def check_revision_allowed(self, reported_at: datetime, *, retraction: bool = False) -> None:
+        """A revision may not predate the report, nor follow a retraction."""
+        if reported_at < self.first_reported_at:
+            raise ValidationFailed.single(
+                "reported_at",
+                f"is earlier than the occurrence's first report ({self.first_reported_at.isoformat()})",
+            )
+        retracted_at = self.retracted_at
+        if retracted_at is not None and (retraction or reported_at >= retracted_at):
+            raise Conflict(
+                f"the occurrence was retracted as of {retracted_at.isoformat()}; "
+                "only revisions reported before that can still be added"
+            )
+
+    def _record(
+        self,
+        version: int,
+        kind: RevisionType,
+        reported_at: datetime,
+        by: str,
+        body: dict[str, Any],
+        reason: str | None,
+        source: dict[str, Any] | None,
+    ) -> None:
+        self.revisions.append(
+            Revision(
+                version=version,
+                type=kind,
+                reported_at=reported_at,
+                by=by,
+                body=body,
+                reason=reason,
+                source=source,
+            )
+        )
+
+    def _remember(self, key: str | None, request_hash: str | None) -> None:
+        if key is not None:
+            self.idempotency[key] = (request_hash, self.revisions[-1].version)

@@ -1,0 +1,209 @@
+"""Value types of an occurrence, validated once for every way in (API, seed, import).
+
+Events store the plain JSON form of these values (`model_dump(mode="json")`),
+so the stored contract does not depend on these classes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
+from slugify import slugify
+
+from domain.errors import FieldError, ValidationFailed
+from domain.kinds import Kind
+from domain.occurred import InvalidOccurred, parse_occurred
+
+RelationType = Literal["disputes", "corroborates", "responds_to", "follows", "part_of"]
+Role = Literal["agent", "target", "mentioned"]
+Reliability = Literal["A", "B", "C", "D", "E", "F"]
+
+# Figures are counts and amounts; beyond this a number is almost surely a typo.
+MAX_FIGURE = 1e15
+
+
+def entity_id(name: str) -> str:
+    """The entity id of a name: its slug (`"Vladimir Putin"` -> `vladimir-putin`)."""
+    return str(slugify(name))
+
+
+def _has_slug(name: str) -> str:
+    if not entity_id(name):
+        raise ValueError("must contain at least one letter or digit")
+    return name
+
+
+def _valid_edtf(text: str) -> str:
+    try:
+        return parse_occurred(text).edtf
+    except InvalidOccurred as error:
+        raise ValueError(str(error)) from None
+
+
+def _figure(value: Any) -> int | float:
+    # A JSON true/false or "3" is not a figure, although Python would coerce them.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    if not math.isfinite(value) or abs(value) > MAX_FIGURE:
+        raise ValueError(f"must be a finite number of at most {MAX_FIGURE:.0e} in size")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=r"^[^\n\r]*$")
+]
+Summary = Annotated[str, StringConstraints(max_length=5000)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_has_slug)
+]
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+Edtf = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_valid_edtf)]
+FigureName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+FigureValue = Annotated[int | float, PlainValidator(_figure), WithJsonSchema({"type": "number"})]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Actor(_Value):
+    name: Name
+    role: Role = "mentioned"
+
+
+class Source(_Value):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    article_url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = None
+    outlet: Annotated[str, StringConstraints(max_length=300)] | None = None
+    quote: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    reliability: Reliability | None = None
+
+
+class Relation(_Value):
+    type: RelationType
+    target: UUID
+
+
+class OccurrenceFields(_Value):
+    """Everything a client states about an occurrence when reporting it."""
+
+    kind: Kind
+    title: Title
+    summary: Summary | None = None
+    occurred: Edtf
+    actors: list[Actor] = Field(default_factory=list, max_length=100)
+    places: list[Name] = Field(default_factory=list, max_length=100)
+    figures: dict[FigureName, FigureValue] = Field(default_factory=dict, max_length=100)
+    source: Source
+    stories: list[Slug] = Field(default_factory=list, max_length=50)
+    relations: list[Relation] = Field(default_factory=list, max_length=100)
+
+
+class FieldsPatch(_Value):
+    """The fields an amendment may change; `null` clears an optional field."""
+
+    kind: Kind | None = None
+    title: Title | None = None
+    summary: Summary | None = None
+    occurred: Edtf | None = None
+    actors: list[Actor] | None = Field(default=None, max_length=100)
+    places: list[Name] | None = Field(default=None, max_length=100)
+    figures: dict[FigureName, FigureValue | None] | None = Field(default=None, max_length=100)
+    stories: list[Slug] | None = Field(default=None, max_length=50)
+
+
+REQUIRED_FIELDS = ("kind", "title", "occurred")
+PATCHABLE_FIELDS = tuple(FieldsPatch.model_fields)
+
+
+def validated_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a report's fields; answer their canonical JSON form."""
+    fields = _validate(OccurrenceFields, data, prefix="")
+    _check_unique_relations(fields["relations"])
+    return fields
+
+
+def validated_patch(patch: dict[str, Any]) -> dict[str, Any]:
+    """Validate a merge patch of fields; answer only the keys it sets."""
+    unknown = [key for key in patch if key not in PATCHABLE_FIELDS]
+    errors = [FieldError(key, _unpatchable_reason(key)) for key in unknown] + [
+        FieldError(key, "cannot be removed") for key in REQUIRED_FIELDS if key in patch and patch[key] is None
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    if not patch:
+        raise ValidationFailed.single("patch", "names no field to change")
+    model = _validate(FieldsPatch, patch, prefix="", exclude_unset=True)
+    return model
+
+
+def validated_source(data: dict[str, Any] | None, field: str = "source") -> dict[str, Any] | None:
+    if data is None:
+        return None
+    return _validate(Source, data, prefix=f"{field}.")
+
+
+def _unpatchable_reason(key: str) -> str:
+    if key == "relations":
+        return "relations are added with POST /v1/occurrences/{id}/relations"
+    if key in ("source", "reported_at", "reason"):
+        return "belongs to the revision, not to the patch of fields"
+    return "is not a field of an occurrence that can be changed"
+
+
+def _check_unique_relations(relations: list[dict[str, Any]]) -> None:
+    seen = set()
+    for index, relation in enumerate(relations):
+        pair = (relation["type"], relation["target"])
+        if pair in seen:
+            raise ValidationFailed.single(f"relations.{index}", "is listed twice")
+        seen.add(pair)
+
+
+def _validate(
+    model: type[BaseModel], data: Any, *, prefix: str, exclude_unset: bool = False
+) -> dict[str, Any]:
+    try:
+        value = model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(
+            [
+                FieldError(prefix + ".".join(str(part) for part in item["loc"]) or "body", item["msg"])
+                for item in error.errors()
+            ]
+        ) from None
+    return value.model_dump(mode="json", exclude_unset=exclude_unset)
+
+
+class StoryFields(_Value):
+    slug: Slug
+    title: Title
+    description: Summary | None = None
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class _ReasonHolder(_Value):
+    reason: Reason
+
+
+def validated_story(data: dict[str, Any]) -> dict[str, Any]:
+    return _validate(StoryFields, data, prefix="")
+
+
+def validated_reason(reason: Any) -> str:
+    return str(_validate(_ReasonHolder, {"reason": reason}, prefix="")["reason"])

@@ -1,0 +1,102 @@
+"""The composition root: settings in, a wired Newsline out.
+
+The API's lifespan and every CLI command build through here, and nothing is
+built at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from domain.service import NewslineApplication
+from newsline import database
+from newsline.settings import Principal, Settings
+from projections.base import View
+from projections.runner import ProjectionGroup, ViewSpec
+from projections.stories import StoryProjection, StoryView
+from projections.timeline import TimelineProjection, TimelineView
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Newsline:
+    """Everything a process needs: the write side, the views, the runners."""
+
+    settings: Settings
+    app: NewslineApplication
+    timeline: TimelineView
+    stories: StoryView
+    principals: dict[str, Principal]
+    env: dict[str, str]
+    projections: ProjectionGroup | None = None
+    specs: list[ViewSpec] = field(default_factory=list)
+
+    @property
+    def views(self) -> list[View]:
+        return [self.timeline, self.stories]
+
+    def start_projections(self) -> None:
+        if self.projections is None:
+            # The main application created the tables; runners only read the log.
+            runner_env = {**self.env, "CREATE_TABLE": "n"}
+            self.projections = ProjectionGroup(self.specs, NewslineApplication, runner_env)
+            self.projections.start()
+
+    def wait_for_views(self, position: int | None, timeout: float | None = None) -> bool:
+        """Read-your-writes: block until every view has applied `position`."""
+        if position is None:
+            return True
+        limit = self.settings.write_timeout if timeout is None else timeout
+        return all(view.wait_for(position, limit) for view in self.views)
+
+    def head(self) -> int:
+        """The position of the newest event in the log."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def close(self) -> None:
+        if self.projections is not None:
+            self.projections.stop()
+            self.projections = None
+        for view in self.views:
+            view.datastore.close()
+        self.app.close()
+
+
+def connect(settings: Settings) -> database.Database:
+    if settings.database_url:
+        db = database.from_url(settings.database_url, settings.database_schema)
+    else:
+        db = database.embedded(settings.data_dir, settings.database_schema)
+    db.ensure_schema()
+    return db
+
+
+def build(settings: Settings, *, run_projections: bool | None = None) -> Newsline:
+    db = connect(settings)
+    env = db.eventsourcing_env(settings.pool_size)
+    app = NewslineApplication(env=env)
+    timeline = _view(TimelineView, TimelineProjection.name, env)
+    stories = _view(StoryView, StoryProjection.name, env)
+    newsline = Newsline(
+        settings=settings,
+        app=app,
+        timeline=timeline,
+        stories=stories,
+        principals=settings.principals(),
+        env=env,
+        specs=[ViewSpec(TimelineProjection(timeline)), ViewSpec(StoryProjection(stories))],
+    )
+    if settings.run_projections if run_projections is None else run_projections:
+        newsline.start_projections()
+    return newsline
+
+
+def _view(view_class: type[Any], name: str, env: dict[str, str]) -> Any:
+    factory = InfrastructureFactory.construct(env=Environment(name, env))
+    return factory.tracking_recorder(view_class)

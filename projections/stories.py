@@ -1,0 +1,85 @@
+"""The story catalogue: slug, title and description of every story."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from domain.story import Story
+from projections.base import View
+
+_DDL = (
+    """CREATE TABLE IF NOT EXISTS {schema}.story_catalogue (
+        slug text PRIMARY KEY,
+        id uuid NOT NULL,
+        title text NOT NULL,
+        description text,
+        created_by text NOT NULL,
+        recorded_at timestamptz NOT NULL)""",
+)
+
+_COLUMNS = "slug, title, description, recorded_at"
+
+
+class StoryView(View):
+    tables = ("story_catalogue",)
+
+    def schema_ddl(self) -> Sequence[str]:
+        return _DDL
+
+    def record_story(self, event: Story.Created, tracking: Tracking) -> None:
+        statement = self.sql(
+            "INSERT INTO {stories} VALUES (%s, %s, %s, %s, %s, %s)", stories="story_catalogue"
+        )
+        params = (event.slug, event.originator_id, event.title, event.description, event.by, event.timestamp)
+
+        def insert(cursor: Cursor[DictRow]) -> None:
+            cursor.execute(statement, params)
+
+        self.commit(tracking, insert)
+
+    def story(self, slug: str) -> dict[str, Any] | None:
+        statement = self.sql(f"SELECT {_COLUMNS} FROM {{stories}} WHERE slug = %s", stories="story_catalogue")
+        with self.datastore.transaction(commit=False) as cursor:
+            row = cursor.execute(statement, (slug,)).fetchone()
+        return _story(row) if row else None
+
+    def stories(self, limit: int, after: str | None) -> list[dict[str, Any]]:
+        statement = self.sql(
+            f"SELECT {_COLUMNS} FROM {{stories}} WHERE %(after)s::text IS NULL OR slug > %(after)s"
+            " ORDER BY slug LIMIT %(limit)s",
+            stories="story_catalogue",
+        )
+        with self.datastore.transaction(commit=False) as cursor:
+            rows = cursor.execute(statement, {"after": after, "limit": limit}).fetchall()
+        return [_story(row) for row in rows]
+
+
+def _story(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "slug": row["slug"],
+        "title": row["title"],
+        "description": row["description"],
+        "recorded_at": row["recorded_at"].isoformat().replace("+00:00", "Z"),
+    }
+
+
+class StoryProjection(Projection[StoryView]):
+    name = "stories"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: DomainEventProtocol[UUID], tracking: Tracking) -> None:
+        """Events of other aggregates only move the position forward."""
+        self.view.commit(tracking, lambda cursor: None)
+
+    @process_event.register(Story.Created)
+    def _created(self, domain_event: Story.Created, tracking: Tracking) -> None:
+        self.view.record_story(domain_event, tracking)

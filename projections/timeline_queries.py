@@ -1,0 +1,237 @@
+"""Reads of the timeline view: every as-of answer is one indexed query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg.sql import SQL, Composable, Composed, Identifier
+
+# The position of an entry in timeline order: occurred.start, reported_at, id.
+Cursor = tuple[datetime, datetime, UUID]
+
+
+@dataclass(frozen=True)
+class TimelineQuery:
+    as_of: datetime | None = None
+    recorded_as_of: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    kinds: tuple[str, ...] = ()
+    story: str | None = None
+    entity: str | None = None
+    actor: str | None = None
+    place: str | None = None
+    text: str | None = None
+    include_retracted: bool = False
+    occurrence_id: UUID | None = None
+    limit: int = 100
+    after: Cursor | None = None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: list[dict[str, Any]]
+    next_after: Cursor | None = None
+
+
+@dataclass(frozen=True)
+class EntityRow:
+    id: str
+    name: str
+    types: list[str] = field(default_factory=list)
+    occurrences: int = 0
+
+
+def _during(
+    alias: str, as_of: datetime | None, recorded_as_of: datetime | None
+) -> tuple[Composed, dict[str, Any]]:
+    """The rows of `alias` that hold at report time `as_of` and record time `recorded_as_of`."""
+    parts: list[Composable] = []
+    params: dict[str, Any] = {}
+    table = Identifier(alias)
+    if as_of is None:
+        parts.append(SQL("{0}.reported_to = 'infinity'").format(table))
+    else:
+        parts.append(SQL("{0}.reported_from <= %(as_of)s AND %(as_of)s < {0}.reported_to").format(table))
+        params["as_of"] = as_of
+    if recorded_as_of is None:
+        parts.append(SQL("{0}.recorded_to = 'infinity'").format(table))
+    else:
+        parts.append(
+            SQL("{0}.recorded_from <= %(recorded_as_of)s AND %(recorded_as_of)s < {0}.recorded_to").format(
+                table
+            )
+        )
+        params["recorded_as_of"] = recorded_as_of
+    return SQL(" AND ").join(parts), params
+
+
+class TimelineReads:
+    """Query methods of TimelineView (kept apart from its event handling)."""
+
+    def table(self, name: str) -> Identifier:  # provided by View
+        raise NotImplementedError
+
+    datastore: Any
+
+    def timeline(self, query: TimelineQuery) -> TimelinePage:
+        states_during, params = _during("s", query.as_of, query.recorded_as_of)
+        edges_during, _ = _during("e", query.as_of, query.recorded_as_of)
+        conditions: list[Composable] = [states_during]
+        conditions += self._filters(query, params)
+        statement = SQL(
+            "SELECT s.view, s.retracted, s.occurred_start, s.first_reported_at, s.occurrence_id,"
+            " coalesce(r.disputed_by, '{{}}') AS disputed_by,"
+            " coalesce(r.corroborated_by, '{{}}') AS corroborated_by"
+            " FROM {states} s LEFT JOIN LATERAL ("
+            "  SELECT array_agg(DISTINCT e.source_id::text) FILTER (WHERE e.type = 'disputes')"
+            "   AS disputed_by,"
+            "   array_agg(DISTINCT e.source_id::text) FILTER (WHERE e.type = 'corroborates')"
+            "   AS corroborated_by"
+            "  FROM {edges} e WHERE e.target_id = s.occurrence_id"
+            "  AND e.type IN ('disputes', 'corroborates') AND {edges_during}) r ON true"
+            " WHERE {conditions}"
+            " ORDER BY s.occurred_start, s.first_reported_at, s.occurrence_id"
+            " LIMIT %(limit)s"
+        ).format(
+            states=self.table("timeline_states"),
+            edges=self.table("timeline_edges"),
+            edges_during=edges_during,
+            conditions=SQL(" AND ").join(conditions),
+        )
+        params["limit"] = query.limit + 1
+        with self.datastore.transaction(commit=False) as cursor:
+            rows = cursor.execute(statement, params).fetchall()
+        items = [_entry(row) for row in rows[: query.limit]]
+        next_after = None
+        if len(rows) > query.limit:
+            last = rows[query.limit - 1]
+            next_after = (last["occurred_start"], last["first_reported_at"], last["occurrence_id"])
+        return TimelinePage(items, next_after)
+
+    def occurrence(
+        self, occurrence_id: UUID, as_of: datetime | None = None, recorded_as_of: datetime | None = None
+    ) -> dict[str, Any] | None:
+        page = self.timeline(
+            TimelineQuery(
+                as_of=as_of,
+                recorded_as_of=recorded_as_of,
+                occurrence_id=occurrence_id,
+                include_retracted=True,
+                limit=1,
+            )
+        )
+        return page.items[0] if page.items else None
+
+    def history(self, occurrence_id: UUID, recorded_as_of: datetime | None = None) -> list[dict[str, Any]]:
+        """The revisions in fold order, each with its field changes, as recorded by then."""
+        if recorded_as_of is None:
+            during, params = SQL("recorded_to = 'infinity'"), {}
+        else:
+            during = SQL("recorded_from <= %(at)s AND %(at)s < recorded_to")
+            params = {"at": recorded_as_of}
+        statement = SQL(
+            "SELECT history FROM {states} WHERE occurrence_id = %(id)s AND {during} ORDER BY fold_index"
+        ).format(states=self.table("timeline_states"), during=during)
+        with self.datastore.transaction(commit=False) as cursor:
+            rows = cursor.execute(statement, {**params, "id": occurrence_id}).fetchall()
+        return [row["history"] for row in rows]
+
+    def recorded_at(self, occurrence_id: UUID, version: int) -> datetime | None:
+        """When a revision was recorded (to answer a replayed request as first answered)."""
+        statement = SQL(
+            "SELECT recorded_at FROM {revisions} WHERE occurrence_id = %s AND version = %s"
+        ).format(revisions=self.table("timeline_revisions"))
+        with self.datastore.transaction(commit=False) as cursor:
+            row = cursor.execute(statement, (occurrence_id, version)).fetchone()
+        return row["recorded_at"] if row else None
+
+    def entities(
+        self, limit: int, after: str | None = None, text: str | None = None, only: str | None = None
+    ) -> list[EntityRow]:
+        """Entities in id order, each with how many current occurrences name it."""
+        statement = SQL(
+            "SELECT id, name, is_actor, is_place, (SELECT count(*) FROM {states} s"
+            "  WHERE (s.actor_ids || s.place_ids) @> ARRAY[e.id] AND s.recorded_to = 'infinity'"
+            "  AND s.reported_to = 'infinity' AND NOT s.retracted) AS occurrences"
+            " FROM {entities} e WHERE (%(after)s::text IS NULL OR id > %(after)s)"
+            " AND (%(only)s::text IS NULL OR id = %(only)s)"
+            " AND (%(text)s::text IS NULL OR name ILIKE '%%' || %(text)s || '%%')"
+            " ORDER BY id LIMIT %(limit)s"
+        ).format(states=self.table("timeline_states"), entities=self.table("timeline_entities"))
+        params = {"after": after, "text": text, "only": only, "limit": limit}
+        with self.datastore.transaction(commit=False) as cursor:
+            rows = cursor.execute(statement, params).fetchall()
+        return [
+            EntityRow(
+                id=row["id"],
+                name=row["name"],
+                types=[t for t, flag in (("actor", row["is_actor"]), ("place", row["is_place"])) if flag],
+                occurrences=row["occurrences"],
+            )
+            for row in rows
+        ]
+
+    def entity(self, entity_id: str) -> EntityRow | None:
+        found = self.entities(limit=1, only=entity_id)
+        return found[0] if found else None
+
+    def _filters(self, query: TimelineQuery, params: dict[str, Any]) -> list[Composable]:
+        conditions: list[Composable] = []
+
+        def where(condition: str, **values: Any) -> None:
+            conditions.append(SQL(condition))
+            params.update(values)
+
+        if not query.include_retracted:
+            where("NOT s.retracted")
+        if query.occurrence_id is not None:
+            where("s.occurrence_id = %(occurrence_id)s", occurrence_id=query.occurrence_id)
+        if query.kinds:
+            where("s.kind = ANY(%(kinds)s)", kinds=list(query.kinds))
+        if query.story is not None:
+            where("s.stories @> ARRAY[%(story)s]::text[]", story=query.story)
+        if query.entity is not None:
+            where("(s.actor_ids || s.place_ids) @> ARRAY[%(entity)s]::text[]", entity=query.entity)
+        if query.actor is not None:
+            where("s.actor_ids @> ARRAY[%(actor)s]::text[]", actor=query.actor)
+        if query.place is not None:
+            where("s.place_ids @> ARRAY[%(place)s]::text[]", place=query.place)
+        if query.text is not None:
+            where("s.search @@ websearch_to_tsquery('english', %(text)s)", text=query.text)
+        if query.start is not None:
+            where("s.occurred_end >= %(start)s", start=query.start)
+        if query.end is not None:
+            where("s.occurred_start <= %(end)s", end=query.end)
+        if query.after is not None:
+            start, reported, identifier = query.after
+            where(
+                "(s.occurred_start, s.first_reported_at, s.occurrence_id)"
+                " > (%(a_start)s, %(a_reported)s, %(a_id)s)",
+                a_start=start,
+                a_reported=reported,
+                a_id=identifier,
+            )
+        return conditions
+
+
+def _entry(row: dict[str, Any]) -> dict[str, Any]:
+    disputed_by = sorted(row["disputed_by"])
+    corroborated_by = sorted(row["corroborated_by"])
+    if row["retracted"]:
+        status = "retracted"
+    elif disputed_by:
+        status = "disputed"
+    elif corroborated_by:
+        status = "corroborated"
+    else:
+        status = "reported"
+    return {
+        **row["view"],
+        "status": status,
+        "disputed_by": disputed_by,
+        "corroborated_by": corroborated_by,
+    }

@@ -1,0 +1,34 @@
+"""Helpers shared by the database tests."""
+
+from __future__ import annotations
+
+from psycopg.sql import SQL
+
+from newsline.bootstrap import Newsline
+
+
+def view_checksums(newsline: Newsline) -> dict[str, str]:
+    """An md5 of every row of every view table, for comparing views."""
+    sums = {}
+    for view in newsline.views:
+        with view.datastore.transaction(commit=False) as cursor:
+            for name in view.tables:
+                statement = SQL(
+                    "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS sum FROM {0} t"
+                )
+                row = cursor.execute(statement.format(view.table(name))).fetchone()
+                assert row is not None
+                sums[name] = row["sum"]
+    return sums
+
+
+def rebuild(newsline: Newsline) -> None:
+    """What `newsline rebuild` does, in-process: drop the views and replay the log."""
+    if newsline.projections is not None:
+        newsline.projections.stop()
+        newsline.projections = None
+    for view in newsline.views:
+        view.drop_tables()
+        view.create_table()
+    newsline.start_projections()
+    assert newsline.wait_for_views(newsline.head(), timeout=60)
