@@ -1,0 +1,309 @@
+"""The occurrence endpoints over HTTP: SPEC §3, §3.2-3.4."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import EDITOR, READER
+from tests.unit.test_service import fields
+
+PROBLEM = "application/problem+json"
+
+
+def report(client: TestClient, **overrides: Any) -> dict[str, Any]:
+    body = {**fields(), "reported_at": "2014-05-19T08:00:00Z", **overrides}
+    answer = client.post("/v1/occurrences", json=body, headers=EDITOR)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def assert_problem(answer: Any, status: int) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith(PROBLEM)
+    body = dict(answer.json())
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
+    return body
+
+
+class TestReport:
+    def test_answers_201_with_the_view_location_and_etag(self, client: TestClient) -> None:
+        answer = client.post(
+            "/v1/occurrences", json={**fields(), "reported_at": "2014-05-19T08:00:00Z"}, headers=EDITOR
+        )
+        assert answer.status_code == 201
+        body = answer.json()
+        assert answer.headers["location"] == f"/v1/occurrences/{body['id']}"
+        assert answer.headers["etag"] == '"1"'
+        assert body["version"] == 1 and body["status"] == "reported"
+        assert body["occurred"] == {
+            "edtf": "2014-05-19",
+            "start": "2014-05-19T00:00:00Z",
+            "end": "2014-05-19T23:59:59Z",
+            "precision": "day",
+            "approximate": False,
+            "uncertain": False,
+        }
+        assert body["reported_at"] == "2014-05-19T08:00:00Z"
+        assert client.get(answer.headers["location"]).json() == body
+
+    def test_reported_at_defaults_to_now(self, client: TestClient) -> None:
+        answer = client.post("/v1/occurrences", json=fields(), headers=EDITOR)
+        assert answer.status_code == 201
+        assert answer.json()["reported_at"][:4] >= "2026"
+
+    def test_unknown_kind_is_422_naming_the_field(self, client: TestClient) -> None:
+        answer = client.post("/v1/occurrences", json=fields(kind="skirmish"), headers=EDITOR)
+        body = assert_problem(answer, 422)
+        assert [e["field"] for e in body["errors"]] == ["kind"]
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {**fields(), "occurred": "sometime"},
+            {**fields(), "figures": {"killed": "1"}},
+            {**fields(), "relations": [{"type": "disputes", "target": str(uuid4())}]},
+            {**fields(), "stories": ["no-such-story"]},
+            {**fields(), "reported_at": "yesterday"},
+            {"title": "no kind"},
+            [1, 2, 3],
+            "just a string",
+        ],
+    )
+    def test_bad_input_is_422_and_writes_nothing(self, client: TestClient, body: Any) -> None:
+        head = client.get("/v1/events", params={"after": 0, "limit": 1000}).json()["next"]
+        answer = client.post("/v1/occurrences", json=body, headers=EDITOR)
+        problem = assert_problem(answer, 422)
+        assert problem["errors"]
+        assert client.get("/v1/events", params={"after": head}).json()["items"] == []
+
+    def test_malformed_json_is_a_problem_not_a_500(self, client: TestClient) -> None:
+        answer = client.post(
+            "/v1/occurrences", content=b"{not json", headers={**EDITOR, "Content-Type": "application/json"}
+        )
+        assert_problem(answer, 422)
+
+    def test_idempotency_key_replays_the_first_answer(self, client: TestClient) -> None:
+        key = {"Idempotency-Key": str(uuid4())}
+        body = {**fields(), "reported_at": "2014-05-19T08:00:00Z"}
+        first = client.post("/v1/occurrences", json=body, headers={**EDITOR, **key})
+        client.patch(
+            f"/v1/occurrences/{first.json()['id']}", json={"title": "changed", "reason": "x"}, headers=EDITOR
+        )
+        again = client.post("/v1/occurrences", json=body, headers={**EDITOR, **key})
+        assert again.status_code == 201
+        assert again.json() == first.json()
+        other = client.post("/v1/occurrences", json={**body, "title": "Other"}, headers={**EDITOR, **key})
+        assert_problem(other, 409)
+
+
+class TestAuth:
+    def test_writes_need_a_token(self, client: TestClient) -> None:
+        answer = client.post("/v1/occurrences", json=fields())
+        assert_problem(answer, 401)
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+
+    def test_unknown_token_is_401(self, client: TestClient) -> None:
+        answer = client.post(
+            "/v1/occurrences", json=fields(), headers={"Authorization": "Bearer nope-nope-nope"}
+        )
+        assert_problem(answer, 401)
+
+    def test_readers_cannot_write(self, client: TestClient) -> None:
+        occurrence = report(client)
+        for method, path, body in [
+            ("POST", "/v1/occurrences", fields()),
+            ("PATCH", f"/v1/occurrences/{occurrence['id']}", {"title": "x", "reason": "y"}),
+            ("POST", f"/v1/occurrences/{occurrence['id']}/retraction", {"reason": "y"}),
+            (
+                "POST",
+                f"/v1/occurrences/{occurrence['id']}/relations",
+                {"type": "follows", "target": occurrence["id"]},
+            ),
+            ("POST", "/v1/stories", {"slug": "reader-story", "title": "x"}),
+        ]:
+            assert_problem(client.request(method, path, json=body, headers=READER), 403)
+            assert_problem(client.request(method, path, json=body), 401)
+
+    def test_reads_are_open_by_default(self, client: TestClient) -> None:
+        assert client.get("/v1/timeline").status_code == 200
+
+
+class TestAmend:
+    def test_merge_patch_with_reason(self, client: TestClient) -> None:
+        occurrence = report(client)
+        answer = client.patch(
+            f"/v1/occurrences/{occurrence['id']}",
+            json={"figures": {"killed": 2, "injured": None}, "reason": "toll updated"},
+            headers={**EDITOR, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["etag"] == '"2"'
+        assert answer.json()["figures"] == {"killed": 2}
+
+    def test_stale_if_match_is_412_and_changes_nothing(self, client: TestClient) -> None:
+        occurrence = report(client)
+        path = f"/v1/occurrences/{occurrence['id']}"
+        client.patch(path, json={"title": "v2", "reason": "x"}, headers={**EDITOR, "If-Match": '"1"'})
+        stale = client.patch(path, json={"title": "v3", "reason": "x"}, headers={**EDITOR, "If-Match": '"1"'})
+        assert_problem(stale, 412)
+        assert client.get(path).json()["title"] == "v2"
+
+    def test_without_if_match_applies_to_the_latest(self, client: TestClient) -> None:
+        occurrence = report(client)
+        path = f"/v1/occurrences/{occurrence['id']}"
+        client.patch(path, json={"title": "v2", "reason": "x"}, headers=EDITOR)
+        assert client.patch(path, json={"title": "v3", "reason": "x"}, headers=EDITOR).json()["version"] == 3
+
+    def test_reason_is_required(self, client: TestClient) -> None:
+        occurrence = report(client)
+        answer = client.patch(f"/v1/occurrences/{occurrence['id']}", json={"title": "x"}, headers=EDITOR)
+        assert "reason" in [e["field"] for e in assert_problem(answer, 422)["errors"]]
+
+    def test_reported_at_before_the_first_report_is_422(self, client: TestClient) -> None:
+        occurrence = report(client)
+        answer = client.patch(
+            f"/v1/occurrences/{occurrence['id']}",
+            json={"title": "x", "reason": "y", "reported_at": "2014-05-18T00:00:00Z"},
+            headers=EDITOR,
+        )
+        assert [e["field"] for e in assert_problem(answer, 422)["errors"]] == ["reported_at"]
+
+    def test_unknown_occurrence_is_404(self, client: TestClient) -> None:
+        answer = client.patch(
+            f"/v1/occurrences/{uuid4()}", json={"title": "x", "reason": "y"}, headers=EDITOR
+        )
+        assert_problem(answer, 404)
+
+    def test_malformed_if_match_is_400(self, client: TestClient) -> None:
+        occurrence = report(client)
+        answer = client.patch(
+            f"/v1/occurrences/{occurrence['id']}",
+            json={"title": "x", "reason": "y"},
+            headers={**EDITOR, "If-Match": "yesterday"},
+        )
+        assert_problem(answer, 400)
+
+
+class TestRetractAndRelate:
+    def test_dispute_then_retraction(self, client: TestClient) -> None:
+        claim = report(client, kind="claim")
+        denial = report(client, kind="denial", reported_at="2014-05-19T09:00:00Z")
+        linked = client.post(
+            f"/v1/occurrences/{denial['id']}/relations",
+            json={"type": "disputes", "target": claim["id"], "reported_at": "2014-05-19T10:00:00Z"},
+            headers=EDITOR,
+        )
+        assert linked.status_code == 200 and linked.json()["relations"] == [
+            {"type": "disputes", "target": claim["id"]}
+        ]
+        assert client.get(f"/v1/occurrences/{claim['id']}").json()["disputed_by"] == [denial["id"]]
+        retracted = client.post(
+            f"/v1/occurrences/{denial['id']}/retraction",
+            json={"reason": "misattributed", "reported_at": "2014-05-19T11:00:00Z"},
+            headers={**EDITOR, "If-Match": '"2"'},
+        )
+        assert retracted.status_code == 200 and retracted.json()["status"] == "retracted"
+        assert client.get(f"/v1/occurrences/{claim['id']}").json()["status"] == "reported"
+        as_of = client.get(f"/v1/occurrences/{claim['id']}", params={"as_of": "2014-05-19T10:30:00Z"})
+        assert as_of.json()["status"] == "disputed"
+        again = client.post(
+            f"/v1/occurrences/{denial['id']}/retraction", json={"reason": "again"}, headers=EDITOR
+        )
+        assert_problem(again, 409)
+
+    def test_relation_to_a_missing_occurrence_is_422(self, client: TestClient) -> None:
+        occurrence = report(client)
+        answer = client.post(
+            f"/v1/occurrences/{occurrence['id']}/relations",
+            json={"type": "follows", "target": str(uuid4())},
+            headers=EDITOR,
+        )
+        assert [e["field"] for e in assert_problem(answer, 422)["errors"]] == ["target"]
+
+
+class TestReads:
+    def test_as_of_before_the_report_is_404(self, client: TestClient) -> None:
+        occurrence = report(client)
+        answer = client.get(f"/v1/occurrences/{occurrence['id']}", params={"as_of": "2014-05-18T00:00Z"})
+        assert_problem(answer, 404)
+
+    def test_bad_as_of_is_422(self, client: TestClient) -> None:
+        answer = client.get("/v1/timeline", params={"as_of": "last tuesday"})
+        assert [e["field"] for e in assert_problem(answer, 422)["errors"]] == ["as_of"]
+
+    def test_history_shows_each_revision(self, client: TestClient) -> None:
+        occurrence = report(client)
+        path = f"/v1/occurrences/{occurrence['id']}"
+        client.patch(
+            path,
+            json={"figures": {"killed": 2}, "reason": "toll", "reported_at": "2014-05-20T09:00:00Z"},
+            headers=EDITOR,
+        )
+        client.patch(
+            path,
+            json={"figures": {"injured": 4}, "reason": "wire", "reported_at": "2014-05-19T12:00:00Z"},
+            headers=EDITOR,
+        )
+        history = client.get(f"{path}/history").json()
+        assert history["id"] == occurrence["id"]
+        revisions = history["revisions"]
+        assert [(r["version"], r["type"]) for r in revisions] == [
+            (1, "reported"),
+            (3, "amended"),
+            (2, "amended"),
+        ]
+        assert revisions[1]["changes"] == [{"field": "figures.injured", "old": 3, "new": 4}]
+        assert revisions[2]["by"] == "alice" and revisions[2]["reason"] == "toll"
+
+    def test_unknown_history_is_404(self, client: TestClient) -> None:
+        assert_problem(client.get(f"/v1/occurrences/{uuid4()}/history"), 404)
+
+    def test_search_by_actor_place_kind_and_text(self, client: TestClient) -> None:
+        occurrence = report(
+            client,
+            kind="threat",
+            title="Zebra-crossing ultimatum issued",
+            actors=[{"name": "Quentin Quux", "role": "agent"}],
+            places=["Xanadu"],
+        )
+        for params in [
+            {"actor": "Quentin Quux"},
+            {"actor": "quentin-quux"},
+            {"place": "Xanadu"},
+            {"q": "ultimatum", "kind": "threat"},
+        ]:
+            items = client.get("/v1/occurrences", params=params).json()["items"]
+            assert [i["id"] for i in items] == [occurrence["id"]], params
+
+    def test_limit_is_bounded(self, client: TestClient) -> None:
+        assert_problem(client.get("/v1/timeline", params={"limit": 1001}), 422)
+        assert_problem(client.get("/v1/timeline", params={"limit": 0}), 422)
+
+    def test_bad_cursor_is_422(self, client: TestClient) -> None:
+        assert_problem(client.get("/v1/timeline", params={"cursor": "garbage!"}), 422)
+
+    def test_kinds_list_all_23_with_codes(self, client: TestClient) -> None:
+        items = client.get("/v1/kinds").json()["items"]
+        assert len(items) == 23
+        attack = next(i for i in items if i["kind"] == "attack")
+        assert attack["cameo"] == "190" and attack["plover"] == "ASSAULT" and attack["description"]
+
+    def test_event_log_in_record_order(self, client: TestClient) -> None:
+        occurrence = report(client)
+        client.patch(
+            f"/v1/occurrences/{occurrence['id']}", json={"title": "v2", "reason": "x"}, headers=EDITOR
+        )
+        page = client.get("/v1/events", params={"after": 0, "limit": 1000}).json()
+        mine = [i for i in page["items"] if i["occurrence_id"] == occurrence["id"]]
+        assert [(i["type"], i["version"]) for i in mine] == [("reported", 1), ("amended", 2)]
+        assert mine[1]["data"]["patch"] == {"title": "v2"}
+        positions = [i["position"] for i in page["items"]]
+        assert positions == sorted(positions) and page["next"] == positions[-1]
+
+    def test_openapi_names_the_schemas(self, client: TestClient) -> None:
+        schemas = client.get("/openapi.json").json()["components"]["schemas"]
+        assert {"OccurrenceCreate", "OccurrencePublic", "OccurrencePatch", "HistoryPublic"} <= set(schemas)
