@@ -64,7 +64,7 @@ def _row(
     state: dict[str, Any],
     report: Revision,
 ) -> StateRow:
-    occurred = parse_occurred(state["occurred"])
+    occurred = parse_occurred(state["occurred"], checked=True)
     recorded_at = revision.recorded_at
     assert recorded_at is not None
     changes = changes_between(before, state)
