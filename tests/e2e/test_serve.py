@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -75,10 +76,8 @@ def server() -> Iterator[Server]:
     # A killed server leaves its embedded PostgreSQL running: stop it.
     pid_file = data_dir / "postgres" / "postmaster.pid"
     if pid_file.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
-        except (ProcessLookupError, ValueError):
-            pass
 
 
 def test_serve_seeds_keeps_writes_across_restarts_and_kills(server: Server) -> None:
