@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
+from api.deps import reject_unstorable_parameters
 from api.routes import entities, events, health, kinds, occurrences, stories, timeline
 from newsline import __version__
 from newsline.bootstrap import Newsline, build
@@ -35,7 +36,13 @@ def create_app(settings: Settings | None = None, newsline: Newsline | None = Non
             if owned:
                 await run_in_threadpool(app.state.newsline.close)
 
-    app = FastAPI(title="Newsline", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Newsline",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unstorable_parameters)],
+    )
     errors.install(app)
     for module in (occurrences, timeline, stories, entities, kinds, events, health):
         app.include_router(module.router)

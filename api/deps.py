@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from api.errors import Problem
+from domain.errors import ValidationFailed
 from domain.service import NewslineApplication
+from domain.values import check_storable
 from newsline.bootstrap import Newsline
 from newsline.settings import Principal
 from projections.stories import StoryView
@@ -21,6 +23,15 @@ def get_newsline(request: Request) -> Newsline:
 
 
 NewslineDep = Annotated[Newsline, Depends(get_newsline)]
+
+
+def reject_unstorable_parameters(request: Request) -> None:
+    """Path and query values with control characters or invalid Unicode are 422."""
+    try:
+        check_storable(dict(request.query_params))
+        check_storable(dict(request.path_params))
+    except ValueError as error:
+        raise ValidationFailed.single("parameters", str(error)) from None
 
 
 def get_app(newsline: NewslineDep) -> NewslineApplication:

@@ -122,6 +122,13 @@ def install(app: FastAPI) -> None:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
         return problem_response(503, "the database is unavailable; try again shortly", {"Retry-After": "2"})
 
+    @app.exception_handler(psycopg.DataError)
+    async def unstorable(request: Request, error: psycopg.DataError) -> JSONResponse:
+        # Input that passed validation yet cannot be stored or compared (an
+        # out-of-range value, say) is still the client's input, not our fault.
+        log.warning("data error on %s %s: %s", request.method, request.url.path, error)
+        return problem_response(422, "a value is out of the range Newsline can store or query")
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -16,6 +16,9 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import Conflict, ValidationFailed
 from domain.fold import Revision, RevisionType, fold
 
+# Each revision re-derives its occurrence's view rows, so their number is capped.
+MAX_REVISIONS = 1000
+
 
 class Occurrence(Aggregate):
     TOPIC = "newsline:Occurrence"
@@ -147,6 +150,11 @@ class Occurrence(Aggregate):
 
     def check_revision_allowed(self, reported_at: datetime, *, retraction: bool = False) -> None:
         """A revision may not predate the report, nor follow a retraction."""
+        if len(self.revisions) >= MAX_REVISIONS:
+            raise Conflict(
+                f"the occurrence has {MAX_REVISIONS} revisions, the most one may have; "
+                "report a new occurrence that follows it instead"
+            )
         if reported_at < self.first_reported_at:
             raise ValidationFailed.single(
                 "reported_at",

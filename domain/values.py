@@ -7,6 +7,7 @@ so the stored contract does not depend on these classes.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
 from slugify import slugify
 
@@ -75,8 +77,34 @@ FigureName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 FigureValue = Annotated[int | float, PlainValidator(_figure), WithJsonSchema({"type": "number"})]
 
 
+# Control characters (but tab and newlines) and lone surrogates cannot be stored
+# as PostgreSQL text or encoded as UTF-8; refuse them at the door.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def check_storable(value: Any, path: tuple[str, ...] = ()) -> None:
+    """Refuse text PostgreSQL cannot store, naming where it is (ValueError)."""
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value):
+            where = ".".join(path) or "text"
+            raise ValueError(f"{where} contains a control character or invalid Unicode")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_storable(key, (*path, f"{key!s:.50}"))
+            check_storable(item, (*path, f"{key!s:.50}"))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_storable(item, (*path, str(index)))
+
+
 class _Value(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_storable_text(cls, data: Any) -> Any:
+        check_storable(data)
+        return data
 
 
 class Actor(_Value):

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 def event_log(
     app: AppDep,
     _: Reader,
-    after: Annotated[int, Query(ge=0, description="position to read after")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62, description="position to read after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     """Events after a position; `next` is the position to ask after next time."""

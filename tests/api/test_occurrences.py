@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import uuid4
 
@@ -79,6 +80,41 @@ class TestReport:
         problem = assert_problem(answer, 422)
         assert problem["errors"]
         assert client.get("/v1/events", params={"after": head}).json()["items"] == []
+
+    @pytest.mark.parametrize(
+        "override",
+        [
+            {"title": "nul\u0000inside"},
+            {"summary": "bell\u0007"},
+            {"places": ["ok", "bad\u0000"]},
+            {"figures": {"k\u0000": 1}},
+            {"source": {"name": "lone \ud800 surrogate"}},
+        ],
+    )
+    def test_unstorable_text_is_422_and_the_views_stay_healthy(
+        self, client: TestClient, override: dict[str, Any]
+    ) -> None:
+        # Sent as escaped JSON text, as a client would send a lone surrogate.
+        body = json.dumps(fields(**override))
+        headers = {**EDITOR, "Content-Type": "application/json"}
+        assert_problem(client.post("/v1/occurrences", content=body, headers=headers), 422)
+        assert client.get("/readyz").status_code == 200
+
+    @pytest.mark.parametrize(
+        ("path", "params"),
+        [
+            ("/v1/occurrences", {"q": "nul\u0000"}),
+            ("/v1/stories/bad%00slug/timeline", {}),
+            ("/v1/entities/bad%00/timeline", {}),
+            ("/v1/events", {"after": 10**30}),
+            ("/v1/timeline", {"as_of": "99999-01-01"}),
+            ("/v1/timeline", {"from": "2014-05-20", "to": "2014-05-19"}),
+        ],
+    )
+    def test_unusable_parameters_are_problems_not_500s(
+        self, client: TestClient, path: str, params: dict[str, Any]
+    ) -> None:
+        assert_problem(client.get(path, params=params), 422)
 
     def test_malformed_json_is_a_problem_not_a_500(self, client: TestClient) -> None:
         answer = client.post(

@@ -178,6 +178,16 @@ class TestRevising:
         with pytest.raises(ValidationFailed):
             app.link_occurrence(denial.id, "disputes", denial.id, None, None, ALICE)
 
+    def test_revisions_per_occurrence_are_capped(
+        self, app: NewslineApplication, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("domain.occurrence.MAX_REVISIONS", 3)
+        written = app.report_occurrence(fields(), T0, ALICE)
+        app.amend_occurrence(written.id, {"title": "2"}, "fix", None, None, ALICE)
+        app.amend_occurrence(written.id, {"title": "3"}, "fix", None, None, ALICE)
+        with pytest.raises(Conflict):
+            app.amend_occurrence(written.id, {"title": "4"}, "fix", None, None, ALICE)
+
     def test_idempotent_revision_replays(self, app: NewslineApplication) -> None:
         written = app.report_occurrence(fields(), T0, ALICE)
         request = Request(by="alice", idempotency_key="r1", request_hash="h")
