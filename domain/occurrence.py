@@ -128,6 +128,32 @@ class Occurrence(Aggregate):
         self._record(self.version + 1, "retracted", reported_at, by, {}, reason, source)
         self._remember(idempotency_key, request_hash)
 
+    @staticmethod
+    def revision_of(domain_event: Occurrence.Event) -> Revision:
+        """The revision a stored event records, as the views and the log see it."""
+        data = domain_event.__dict__
+        if isinstance(domain_event, Occurrence.Reported):
+            kind: RevisionType = "reported"
+            body, source = dict(domain_event.fields), domain_event.fields["source"]
+        elif isinstance(domain_event, Occurrence.Amended):
+            kind, body, source = "amended", {"patch": domain_event.patch}, domain_event.source
+        elif isinstance(domain_event, Occurrence.Linked):
+            kind, body, source = "linked", {"relation": domain_event.relation}, domain_event.source
+        elif isinstance(domain_event, Occurrence.Retracted):
+            kind, body, source = "retracted", {}, domain_event.source
+        else:
+            raise TypeError(f"{type(domain_event).__name__} is not a revision")
+        return Revision(
+            version=domain_event.originator_version,
+            type=kind,
+            reported_at=data["reported_at"],
+            by=data["by"],
+            body=body,
+            reason=data.get("reason"),
+            source=source,
+            recorded_at=domain_event.timestamp,
+        )
+
     # Queries the commands rely on.
 
     @property

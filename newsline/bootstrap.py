@@ -7,10 +7,13 @@ built at import time.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from eventsourcing.persistence import InfrastructureFactory
+import psycopg
+from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 from eventsourcing.utils import Environment
 
 from domain.service import NewslineApplication
@@ -22,6 +25,7 @@ from projections.stories import StoryProjection, StoryView
 from projections.timeline import TimelineProjection, TimelineView
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -73,16 +77,16 @@ def connect(settings: Settings) -> database.Database:
         db = database.from_url(settings.database_url, settings.database_schema)
     else:
         db = database.embedded(settings.data_dir, settings.database_schema)
-    db.ensure_schema()
+    _creating_tables(db.ensure_schema)
     return db
 
 
 def build(settings: Settings, *, run_projections: bool | None = None) -> Newsline:
     db = connect(settings)
     env = db.eventsourcing_env(settings.pool_size)
-    app = NewslineApplication(env=env)
-    timeline = _view(TimelineView, TimelineProjection.name, env)
-    stories = _view(StoryView, StoryProjection.name, env)
+    app = _creating_tables(lambda: NewslineApplication(env=env))
+    timeline = _creating_tables(lambda: _view(TimelineView, TimelineProjection.name, env))
+    stories = _creating_tables(lambda: _view(StoryView, StoryProjection.name, env))
     newsline = Newsline(
         settings=settings,
         app=app,
@@ -95,6 +99,23 @@ def build(settings: Settings, *, run_projections: bool | None = None) -> Newslin
     if settings.run_projections if run_projections is None else run_projections:
         newsline.start_projections()
     return newsline
+
+
+def _creating_tables(construct: Callable[[], T]) -> T:
+    """Construct something that creates its tables, retrying a lost creation race.
+
+    Two processes starting at once (an API and a worker) may both create the
+    same table; PostgreSQL then fails one of them, which simply tries again.
+    """
+    for attempt in range(5):
+        try:
+            return construct()
+        except (PersistenceError, psycopg.Error) as error:
+            if attempt == 4:
+                raise
+            log.info("table creation raced another process (%s); retrying", error)
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _view(view_class: type[Any], name: str, env: dict[str, str]) -> Any:

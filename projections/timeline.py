@@ -29,7 +29,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from domain.fold import Revision, RevisionType
+from domain.fold import Revision
 from domain.occurrence import Occurrence
 from domain.values import entity_id
 from projections.base import View
@@ -98,13 +98,6 @@ _DDL = (
         is_actor boolean NOT NULL,
         is_place boolean NOT NULL)""",
 )
-
-_REVISION_TYPES: dict[type[Any], RevisionType] = {
-    Occurrence.Reported: "reported",
-    Occurrence.Amended: "amended",
-    Occurrence.Linked: "linked",
-    Occurrence.Retracted: "retracted",
-}
 
 
 class TimelineView(View, TimelineReads):
@@ -260,25 +253,5 @@ class TimelineProjection(Projection[TimelineView]):
 
     @process_event.register(Occurrence.Event)
     def _revision(self, domain_event: Occurrence.Event, tracking: Tracking) -> None:
-        revision_type = _REVISION_TYPES[type(domain_event)]
-        data = domain_event.__dict__
-        body: dict[str, Any]
-        if revision_type == "reported":
-            body = dict(data["fields"])
-        elif revision_type == "amended":
-            body = {"patch": data["patch"]}
-        elif revision_type == "linked":
-            body = {"relation": data["relation"]}
-        else:
-            body = {}
-        revision = Revision(
-            version=domain_event.originator_version,
-            type=revision_type,
-            reported_at=data["reported_at"],
-            recorded_at=domain_event.timestamp,
-            by=data["by"],
-            body=body,
-            reason=data.get("reason"),
-            source=data["fields"]["source"] if revision_type == "reported" else data.get("source"),
-        )
+        revision = Occurrence.revision_of(domain_event)
         self.view.record_revision(domain_event.originator_id, revision, tracking.notification_id, tracking)
