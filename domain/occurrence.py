@@ -36,8 +36,6 @@ class Occurrence(Aggregate):
         fields: dict[str, Any]
         reported_at: datetime
         by: str
-        idempotency_key: str | None
-        request_hash: str | None
 
     class Amended(Event):
         """A correction or update: a merge patch of fields, with a reason."""
@@ -48,8 +46,6 @@ class Occurrence(Aggregate):
         reported_at: datetime
         source: dict[str, Any] | None
         by: str
-        idempotency_key: str | None
-        request_hash: str | None
 
     class Linked(Event):
         """A relation to another occurrence was added."""
@@ -59,8 +55,6 @@ class Occurrence(Aggregate):
         reported_at: datetime
         source: dict[str, Any] | None
         by: str
-        idempotency_key: str | None
-        request_hash: str | None
 
     class Retracted(Event):
         """The report was withdrawn; the occurrence stays in the log, marked retracted."""
@@ -70,8 +64,6 @@ class Occurrence(Aggregate):
         reported_at: datetime
         source: dict[str, Any] | None
         by: str
-        idempotency_key: str | None
-        request_hash: str | None
 
     @event(Reported)
     def __init__(
@@ -80,13 +72,9 @@ class Occurrence(Aggregate):
         fields: dict[str, Any],
         reported_at: datetime,
         by: str,
-        idempotency_key: str | None,
-        request_hash: str | None,
     ) -> None:
         self.revisions: list[Revision] = []
-        self.idempotency: dict[str, tuple[str | None, int]] = {}
         self._record(1, "reported", reported_at, by, {**fields}, None, fields["source"])
-        self._remember(idempotency_key, request_hash)
 
     @event(Amended)
     def amend(
@@ -96,11 +84,8 @@ class Occurrence(Aggregate):
         reported_at: datetime,
         source: dict[str, Any] | None,
         by: str,
-        idempotency_key: str | None,
-        request_hash: str | None,
     ) -> None:
         self._record(self.version + 1, "amended", reported_at, by, {"patch": patch}, reason, source)
-        self._remember(idempotency_key, request_hash)
 
     @event(Linked)
     def link(
@@ -109,11 +94,8 @@ class Occurrence(Aggregate):
         reported_at: datetime,
         source: dict[str, Any] | None,
         by: str,
-        idempotency_key: str | None,
-        request_hash: str | None,
     ) -> None:
         self._record(self.version + 1, "linked", reported_at, by, {"relation": relation}, None, source)
-        self._remember(idempotency_key, request_hash)
 
     @event(Retracted)
     def retract(
@@ -122,11 +104,8 @@ class Occurrence(Aggregate):
         reported_at: datetime,
         source: dict[str, Any] | None,
         by: str,
-        idempotency_key: str | None,
-        request_hash: str | None,
     ) -> None:
         self._record(self.version + 1, "retracted", reported_at, by, {}, reason, source)
-        self._remember(idempotency_key, request_hash)
 
     @staticmethod
     def revision_of(domain_event: Occurrence.Event) -> Revision:
@@ -214,7 +193,3 @@ class Occurrence(Aggregate):
                 source=source,
             )
         )
-
-    def _remember(self, key: str | None, request_hash: str | None) -> None:
-        if key is not None:
-            self.idempotency[key] = (request_hash, self.revisions[-1].version)

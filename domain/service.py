@@ -1,8 +1,9 @@
 """The application service: one method per use case, on the event store.
 
 Each write loads an aggregate, checks the rules, triggers one event and saves
-it in one transaction. Library errors become domain errors here, so callers
-never see a storage exception for a rule that was broken.
+it in one transaction, together with its idempotency key when it has one.
+Library errors become domain errors here, so callers never see a storage
+exception for a rule that was broken.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from domain.errors import (
@@ -24,6 +26,7 @@ from domain.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from domain.idempotency import IdempotencyKey
 from domain.occurrence import Occurrence
 from domain.story import Story
 from domain.values import (
@@ -47,7 +50,7 @@ class Request:
 
     by: str
     idempotency_key: str | None = None
-    request_hash: str | None = None
+    request_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,44 +63,17 @@ class Written:
     replayed: bool = False
 
 
-@dataclass(frozen=True)
-class LogEntry:
-    """One event of the global log, in its public form."""
-
-    position: int
-    aggregate_id: UUID
-    is_story: bool
-    type: str
-    version: int
-    recorded_at: datetime
-    data: dict[str, Any]
-
-
-EVENT_TYPES: dict[type[Any], str] = {
-    Occurrence.Reported: "reported",
-    Occurrence.Amended: "amended",
-    Occurrence.Linked: "linked",
-    Occurrence.Retracted: "retracted",
-    Story.Created: "story_created",
-}
-# Bookkeeping and request fingerprints stay out of the public log.
-_PRIVATE_EVENT_FIELDS = {
-    "originator_id",
-    "originator_version",
-    "originator_topic",
-    "timestamp",
-    "idempotency_key",
-    "request_hash",
-}
-
-
 def occurrence_id_for_key(idempotency_key: str) -> UUID:
+    """A new occurrence's id when its report carries an Idempotency-Key."""
     return uuid5(_IDEMPOTENT_OCCURRENCE_NAMESPACE, idempotency_key)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
 
 
 class NewslineApplication(Application[UUID]):
     name = "newsline"
-    # The library serialises writers with a table lock; keep it (see README).
     is_snapshotting_enabled = False
 
     def __init__(self, env: Any = None, clock: Callable[[], datetime] | None = None) -> None:
@@ -110,30 +86,17 @@ class NewslineApplication(Application[UUID]):
         self, data: dict[str, Any], reported_at: datetime | None, request: Request
     ) -> Written:
         fields = validated_fields(data)
-        occurrence_id = occurrence_id_for_key(request.idempotency_key) if request.idempotency_key else uuid4()
-        replay = self._replay(occurrence_id, request)
+        replay = self._replay(request)
         if replay is not None:
             return replay
+        occurrence_id = occurrence_id_for_key(request.idempotency_key) if request.idempotency_key else uuid4()
         self._check_stories(fields["stories"], "stories")
         for index, relation in enumerate(fields["relations"]):
             self._check_target(occurrence_id, UUID(relation["target"]), f"relations.{index}.target")
         occurrence = Occurrence(
-            id=occurrence_id,
-            fields=fields,
-            reported_at=reported_at or self.clock(),
-            by=request.by,
-            idempotency_key=request.idempotency_key,
-            request_hash=request.request_hash,
+            id=occurrence_id, fields=fields, reported_at=_utc(reported_at) or self.clock(), by=request.by
         )
-        try:
-            recordings = self.save(occurrence)
-        except IntegrityError:
-            # The same key was written concurrently: answer as a replay.
-            replay = self._replay(occurrence_id, request)
-            if replay is None:
-                raise
-            return replay
-        return Written(occurrence_id, occurrence.version, _position(recordings))
+        return self._save(occurrence, request)
 
     def amend_occurrence(
         self,
@@ -152,15 +115,7 @@ class NewslineApplication(Application[UUID]):
 
         def amend(occurrence: Occurrence, at: datetime) -> None:
             occurrence.check_revision_allowed(at)
-            occurrence.amend(
-                checked_patch,
-                checked_reason,
-                at,
-                checked_source,
-                request.by,
-                request.idempotency_key,
-                request.request_hash,
-            )
+            occurrence.amend(checked_patch, checked_reason, at, checked_source, request.by)
 
         return self._revise(occurrence_id, reported_at, request, expected_version, amend)
 
@@ -182,14 +137,7 @@ class NewslineApplication(Application[UUID]):
             occurrence.check_revision_allowed(at)
             if occurrence.has_relation(relation_type, target):
                 raise Conflict(f"the occurrence already {relation_type} {target}")
-            occurrence.link(
-                relation,
-                at,
-                checked_source,
-                request.by,
-                request.idempotency_key,
-                request.request_hash,
-            )
+            occurrence.link(relation, at, checked_source, request.by)
 
         return self._revise(occurrence_id, reported_at, request, expected_version, link)
 
@@ -207,20 +155,13 @@ class NewslineApplication(Application[UUID]):
 
         def retract(occurrence: Occurrence, at: datetime) -> None:
             occurrence.check_revision_allowed(at, retraction=True)
-            occurrence.retract(
-                checked_reason,
-                at,
-                checked_source,
-                request.by,
-                request.idempotency_key,
-                request.request_hash,
-            )
+            occurrence.retract(checked_reason, at, checked_source, request.by)
 
         return self._revise(occurrence_id, reported_at, request, expected_version, retract)
 
     def get_occurrence(self, occurrence_id: UUID) -> Occurrence:
         try:
-            occurrence: Occurrence = self.repository.get(occurrence_id)
+            occurrence: Aggregate = self.repository.get(occurrence_id)
         except AggregateNotFoundError:
             raise OccurrenceNotFound(occurrence_id) from None
         if not isinstance(occurrence, Occurrence):
@@ -231,54 +172,25 @@ class NewslineApplication(Application[UUID]):
 
     def create_story(self, data: dict[str, Any], request: Request) -> Written:
         fields = validated_story(data)
-        story_id = Story.create_id(fields["slug"])
-        existing = self._find_story(fields["slug"])
-        if existing is not None:
-            return self._replay_story(existing, request)
+        replay = self._replay(request)
+        if replay is not None:
+            return replay
+        if self.story_exists(fields["slug"]):
+            raise Conflict(f"story {fields['slug']!r} already exists")
         story = Story(
-            slug=fields["slug"],
-            title=fields["title"],
-            description=fields["description"],
-            by=request.by,
-            idempotency_key=request.idempotency_key,
-            request_hash=request.request_hash,
+            slug=fields["slug"], title=fields["title"], description=fields["description"], by=request.by
         )
         try:
-            recordings = self.save(story)
+            return self._save(story, request)
         except IntegrityError:
-            raced = self._find_story(fields["slug"])
-            if raced is None:
-                raise
-            return self._replay_story(raced, request)
-        return Written(story_id, story.version, _position(recordings))
+            raise Conflict(f"story {fields['slug']!r} already exists") from None
 
     def story_exists(self, slug: str) -> bool:
-        return self._find_story(slug) is not None
-
-    # The log.
-
-    def log_entries(self, after: int, limit: int) -> list[LogEntry]:
-        """Events after a position, in record (commit) order."""
-        notifications = self.recorder.select_notifications(start=after + 1, limit=limit)
-        entries = []
-        for notification in notifications:
-            domain_event: Any = self.mapper.to_domain_event(notification)
-            entries.append(
-                LogEntry(
-                    position=notification.id,
-                    aggregate_id=domain_event.originator_id,
-                    is_story=isinstance(domain_event, Story.Event),
-                    type=EVENT_TYPES.get(type(domain_event), type(domain_event).__name__),
-                    version=domain_event.originator_version,
-                    recorded_at=domain_event.timestamp,
-                    data={
-                        key: value
-                        for key, value in domain_event.__dict__.items()
-                        if key not in _PRIVATE_EVENT_FIELDS
-                    },
-                )
-            )
-        return entries
+        try:
+            self.repository.get(Story.create_id(slug))
+        except AggregateNotFoundError:
+            return False
+        return True
 
     # Helpers.
 
@@ -291,51 +203,54 @@ class NewslineApplication(Application[UUID]):
         revise: Callable[[Occurrence, datetime], None],
     ) -> Written:
         for _ in range(_SAVE_ATTEMPTS):
-            replay = self._replay(occurrence_id, request)
+            replay = self._replay(request)
             if replay is not None:
                 return replay
             occurrence = self.get_occurrence(occurrence_id)
             if expected_version is not None and expected_version != occurrence.version:
                 raise StaleVersion(expected_version, occurrence.version)
-            revise(occurrence, reported_at or self.clock())
+            revise(occurrence, _utc(reported_at) or self.clock())
             try:
-                recordings = self.save(occurrence)
+                return self._save(occurrence, request)
             except IntegrityError:
                 if expected_version is not None:
                     raise StaleVersion(expected_version, occurrence.version) from None
-                continue
-            return Written(occurrence_id, occurrence.version, _position(recordings))
         raise Conflict("the occurrence is being changed by many writers at once; try again")
 
-    def _replay(self, occurrence_id: UUID, request: Request) -> Written | None:
-        """The answer to a request already written with this Idempotency-Key, if any."""
+    def _save(self, aggregate: Aggregate, request: Request) -> Written:
+        """Save the write, and its idempotency key in the same transaction.
+
+        A concurrent request with the same key loses the race on the key's
+        aggregate and is answered as a replay of the winner.
+        """
+        if request.idempotency_key is None:
+            return Written(aggregate.id, aggregate.version, _position(self.save(aggregate)))
+        key = IdempotencyKey(
+            key=request.idempotency_key,
+            request_hash=request.request_hash,
+            target=aggregate.id,
+            target_version=aggregate.version,
+        )
+        try:
+            recordings = self.save(aggregate, key)
+        except IntegrityError:
+            replay = self._replay(request)
+            if replay is None:
+                raise
+            return replay
+        return Written(aggregate.id, aggregate.version, _position(recordings))
+
+    def _replay(self, request: Request) -> Written | None:
+        """The first answer to a request already written with this key, if any."""
         if request.idempotency_key is None:
             return None
         try:
-            occurrence = self.get_occurrence(occurrence_id)
-        except OccurrenceNotFound:
-            return None
-        seen = occurrence.idempotency.get(request.idempotency_key)
-        if seen is None:
-            return None
-        request_hash, version = seen
-        if request_hash != request.request_hash:
-            raise IdempotencyKeyReused(request.idempotency_key)
-        return Written(occurrence_id, version, None, replayed=True)
-
-    def _replay_story(self, story: Story, request: Request) -> Written:
-        if request.idempotency_key is None or story.idempotency_key != request.idempotency_key:
-            raise Conflict(f"story {story.slug!r} already exists")
-        if story.request_hash != request.request_hash:
-            raise IdempotencyKeyReused(request.idempotency_key)
-        return Written(story.id, story.version, None, replayed=True)
-
-    def _find_story(self, slug: str) -> Story | None:
-        try:
-            story: Story = self.repository.get(Story.create_id(slug))
+            used: IdempotencyKey = self.repository.get(IdempotencyKey.create_id(request.idempotency_key))
         except AggregateNotFoundError:
             return None
-        return story
+        if used.request_hash != request.request_hash:
+            raise IdempotencyKeyReused(request.idempotency_key)
+        return Written(used.target, used.target_version, None, replayed=True)
 
     def _check_stories(self, slugs: list[str], field: str) -> None:
         errors = [

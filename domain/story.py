@@ -23,8 +23,6 @@ class Story(Aggregate):
         title: str
         description: str | None
         by: str
-        idempotency_key: str | None
-        request_hash: str | None
 
     @staticmethod
     def create_id(slug: str) -> UUID:
@@ -38,11 +36,7 @@ class Story(Aggregate):
         title: str,
         description: str | None,
         by: str,
-        idempotency_key: str | None,
-        request_hash: str | None,
     ) -> None:
         self.slug = slug
         self.title = title
         self.description = description
-        self.idempotency_key = idempotency_key
-        self.request_hash = request_hash

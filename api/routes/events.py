@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import AppDep, Reader
 from api.schemas.catalogue import EventPage
+from domain.event_log import read_log
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -20,7 +21,7 @@ def event_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     """Events after a position; `next` is the position to ask after next time."""
-    entries = app.log_entries(after, limit)
+    entries = read_log(app, after, limit)
     items = [
         {
             "position": entry.position,

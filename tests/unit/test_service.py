@@ -95,15 +95,30 @@ class TestReporting:
     def test_same_idempotency_key_and_body_replays_without_writing(self, app: NewslineApplication) -> None:
         request = Request(by="alice", idempotency_key="k1", request_hash="h1")
         first = app.report_occurrence(fields(), T0, request)
+        head = app.recorder.max_notification_id()
         again = app.report_occurrence(fields(), T0, request)
         assert first.id == again.id == occurrence_id_for_key("k1")
         assert again.replayed and again.version == 1
-        assert app.recorder.max_notification_id() == 1
+        assert app.recorder.max_notification_id() == head
 
     def test_same_idempotency_key_with_another_body_conflicts(self, app: NewslineApplication) -> None:
         app.report_occurrence(fields(), T0, Request(by="alice", idempotency_key="k2", request_hash="h1"))
         with pytest.raises(IdempotencyKeyReused):
             app.report_occurrence(fields(), T0, Request(by="alice", idempotency_key="k2", request_hash="h2"))
+
+    def test_a_key_is_global_across_operations(self, app: NewslineApplication) -> None:
+        written = app.report_occurrence(fields(), T0, ALICE)
+        app.retract_occurrence(
+            written.id, "gone", None, None, Request(by="alice", idempotency_key="k3", request_hash="retract")
+        )
+        with pytest.raises(IdempotencyKeyReused):
+            app.report_occurrence(
+                fields(), T0, Request(by="alice", idempotency_key="k3", request_hash="report")
+            )
+        with pytest.raises(IdempotencyKeyReused):
+            app.create_story(
+                {"slug": "s", "title": "S"}, Request(by="alice", idempotency_key="k3", request_hash="story")
+            )
 
 
 class TestRevising:
@@ -197,6 +212,12 @@ class TestRevising:
 
 
 class TestStories:
+    def test_story_creation_replays_with_its_key(self, app: NewslineApplication) -> None:
+        request = Request(by="alice", idempotency_key="s1", request_hash="h")
+        first = app.create_story({"slug": "border", "title": "Border"}, request)
+        again = app.create_story({"slug": "border", "title": "Border"}, request)
+        assert again.replayed and again.id == first.id
+
     def test_a_slug_is_taken_once(self, app: NewslineApplication) -> None:
         app.create_story({"slug": "border", "title": "Border"}, ALICE)
         with pytest.raises(Conflict):
