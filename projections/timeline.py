@@ -17,7 +17,8 @@ so every as-of read is one indexed query.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -114,6 +115,7 @@ class TimelineView(View, TimelineReads):
     def _record(
         self, cursor: Cursor[DictRow], occurrence_id: UUID, revision: Revision, position: int
     ) -> None:
+        revision = self._after_previous(cursor, occurrence_id, revision)
         cursor.execute(
             self.sql(
                 "INSERT INTO {revisions} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -146,6 +148,25 @@ class TimelineView(View, TimelineReads):
             )
         self._insert_states(cursor, occurrence_id, rows, recorded_at)
         self._insert_entities(cursor, rows[-1].view)
+
+    def _after_previous(self, cursor: Cursor[DictRow], occurrence_id: UUID, revision: Revision) -> Revision:
+        """Record time is the writer's clock; keep it increasing within an occurrence.
+
+        Two writers whose clocks disagree could otherwise give a revision a
+        record time before its predecessor's, and an empty record interval.
+        """
+        cursor.execute(
+            self.sql(
+                "SELECT max(recorded_at) AS latest FROM {revisions} WHERE occurrence_id = %s",
+                revisions="timeline_revisions",
+            ),
+            (occurrence_id,),
+        )
+        row = cursor.fetchone()
+        latest = row["latest"] if row else None
+        if latest is not None and revision.recorded_at is not None and revision.recorded_at <= latest:
+            return replace(revision, recorded_at=latest + timedelta(microseconds=1))
+        return revision
 
     def _revisions(self, cursor: Cursor[DictRow], occurrence_id: UUID) -> list[Revision]:
         cursor.execute(

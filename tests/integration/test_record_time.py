@@ -1,0 +1,34 @@
+"""Record time within an occurrence only moves forward, whatever the writers' clocks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from eventsourcing.persistence import Tracking
+
+from domain.fold import Revision
+from newsline.bootstrap import Newsline
+from tests.integration.test_timeline_view import ALICE, at, synced
+from tests.unit.test_service import fields
+
+
+def test_record_time_stays_increasing_when_writer_clocks_disagree(newsline: Newsline) -> None:
+    written = synced(newsline, newsline.app.report_occurrence(fields(), at(19, 8), ALICE))
+    first = newsline.timeline.recorded_at(written.id, 1)
+    assert first is not None
+    behind = Revision(
+        2,
+        "amended",
+        at(19, 9),
+        "bob",
+        {"patch": {"title": "skewed"}},
+        "r",
+        None,
+        first - timedelta(seconds=5),
+    )
+    newsline.timeline.record_revision(written.id, behind, newsline.head() + 1000, Tracking("skew-test", 1))
+    second = newsline.timeline.recorded_at(written.id, 2)
+    assert second is not None and second > first
+    view = newsline.timeline.occurrence(written.id)
+    assert view is not None and view["title"] == "skewed"
+    assert [h["version"] for h in newsline.timeline.history(written.id)] == [1, 2]
