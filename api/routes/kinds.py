@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
+from api.deps import Reader
 from api.schemas.catalogue import KindList
 from domain.kinds import KIND_CATALOGUE
 
@@ -13,6 +14,6 @@ router = APIRouter(prefix="/v1/kinds", tags=["kinds"])
 
 
 @router.get("", response_model=KindList)
-def list_kinds() -> KindList:
+def list_kinds(_: Reader) -> KindList:
     """The 23 kinds, each with its CAMEO and PLOVER code."""
     return KindList.model_validate({"items": [asdict(info) for info in KIND_CATALOGUE]})

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from newsline.bootstrap import Newsline
 from tests.conftest import EDITOR, READER
 from tests.unit.test_service import fields
 
@@ -343,3 +346,13 @@ class TestReads:
     def test_openapi_names_the_schemas(self, client: TestClient) -> None:
         schemas = client.get("/openapi.json").json()["components"]["schemas"]
         assert {"OccurrenceCreate", "OccurrencePublic", "OccurrencePatch", "HistoryPublic"} <= set(schemas)
+
+
+def test_reads_can_require_a_token(newsline: Newsline) -> None:
+    locked = replace(newsline, settings=newsline.settings.model_copy(update={"reads_require_auth": True}))
+    with TestClient(create_app(newsline=locked), raise_server_exceptions=False) as client:
+        for path in ("/v1/timeline", "/v1/kinds", "/v1/events", "/v1/stories", "/v1/entities"):
+            assert_problem(client.get(path), 401)
+        assert client.get("/v1/timeline", headers=READER).status_code == 200
+        assert_problem(client.get("/v1/timeline", headers={"Authorization": "Bearer wrong-token"}), 401)
+        assert client.get("/healthz").status_code == 200
