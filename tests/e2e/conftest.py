@@ -37,9 +37,13 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *args: str, tokens: str = f"{TOKEN}:e2e:editor") -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLINE_")}
-        env |= {"NEWSLINE_DATA_DIR": str(self.data_dir), "NEWSLINE_TOKENS": tokens}
+    def start(
+        self, *args: str, tokens: str = f"{TOKEN}:e2e:editor", env: dict[str, str] | None = None
+    ) -> None:
+        """Start `newsline serve`; by default on an embedded PostgreSQL in the data dir."""
+        if env is None:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLINE_")}
+            env |= {"NEWSLINE_DATA_DIR": str(self.data_dir), "NEWSLINE_TOKENS": tokens}
         command = [sys.executable, "-m", "newsline", "serve", "--port", str(self.port), *args]
         self.process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

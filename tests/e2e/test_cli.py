@@ -1,0 +1,107 @@
+"""The CLI as operators run it: import, rebuild, and a worker beside an API process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from domain.event_log import read_log
+from newsline.bootstrap import Newsline, build
+from tests.conftest import drop_schema, new_schema, settings_for
+from tests.e2e.conftest import EDITOR, TOKEN, Server
+from tests.helpers import view_checksums
+from tests.unit.test_service import fields
+
+
+@pytest.fixture
+def environment(database_url: str) -> Iterator[dict[str, str]]:
+    schema = new_schema()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLINE_")}
+    env |= {
+        "NEWSLINE_DATABASE_URL": database_url,
+        "NEWSLINE_DATABASE_SCHEMA": schema,
+        "NEWSLINE_TOKENS": f"{TOKEN}:e2e:editor",
+    }
+    yield env
+    drop_schema(database_url, schema)
+
+
+def newsline_command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newsline", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def stack(env: dict[str, str]) -> Newsline:
+    return build(
+        settings_for(env["NEWSLINE_DATABASE_URL"], env["NEWSLINE_DATABASE_SCHEMA"]), run_projections=False
+    )
+
+
+def test_import_reports_bad_lines_keeps_good_ones_and_is_idempotent(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    lines = [
+        json.dumps({**fields(), "idempotency_key": "imp-1", "reported_at": "2014-05-19T08:00:00Z"}),
+        json.dumps({**fields(kind="skirmish"), "idempotency_key": "imp-2"}),
+        "{not json",
+        json.dumps({**fields(title="Second"), "idempotency_key": "imp-3"}),
+        "",
+    ]
+    path = tmp_path / "occurrences.ndjson"
+    path.write_text("\n".join(lines))
+    first = newsline_command(environment, "import", str(path))
+    assert first.returncode == 1
+    assert f"{path}:2:" in first.stderr and f"{path}:3:" in first.stderr
+    assert "imported 2, replayed 0, rejected 2" in first.stdout
+    again = newsline_command(environment, "import", str(path))
+    assert "imported 0, replayed 2, rejected 2" in again.stdout
+    newsline = stack(environment)
+    try:
+        titles = sorted(e.data["fields"]["title"] for e in read_log(newsline.app, 0, 1000))
+        assert titles == ["Checkpoint shelled near Slaviansk", "Second"]
+    finally:
+        newsline.close()
+
+
+def test_rebuild_replays_the_log_into_identical_views(environment: dict[str, str]) -> None:
+    assert newsline_command(environment, "seed").returncode == 0
+    newsline = stack(environment)
+    try:
+        before = view_checksums(newsline)
+        result = newsline_command(environment, "rebuild")
+        assert result.returncode == 0, result.stderr
+        assert "rebuilt every view" in result.stdout
+        assert view_checksums(newsline) == before
+    finally:
+        newsline.close()
+
+
+def test_api_processes_read_their_writes_from_a_separate_worker(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "newsline", "worker"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Server(tmp_path)
+    try:
+        server.start(env={**environment, "NEWSLINE_RUN_PROJECTIONS": "false"})
+        written = httpx.post(f"{server.url}/v1/occurrences", json=fields(), headers=EDITOR, timeout=20)
+        assert written.status_code == 201, written.text
+        assert server.get(written.headers["location"]).json() == written.json()
+    finally:
+        if server.process is not None:
+            server.stop(signal.SIGTERM)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=20)
