@@ -73,7 +73,10 @@ def occurrence_id_for_key(idempotency_key: str) -> UUID:
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC)
+    """Report times in UTC; a time without a zone is taken as UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class NewslineApplication(Application[UUID]):

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from domain.fold import RevisionType
+from domain.kinds import Kind
 from domain.occurred import Precision
 from domain.values import Actor, FieldsPatch, OccurrenceFields, Reason, RelationType, Source
 
@@ -103,7 +104,7 @@ class OccurrencePublic(BaseModel):
 
     id: UUID
     version: int = Field(description="the latest revision folded into this state")
-    kind: str
+    kind: Kind
     title: str
     summary: str | None
     occurred: OccurredPublic
