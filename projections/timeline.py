@@ -33,7 +33,6 @@ from psycopg.types.json import Jsonb
 from domain.fold import Revision
 from domain.occurrence import Occurrence
 from domain.values import entity_id
-from projections.base import View
 from projections.timeline_queries import TimelineReads
 from projections.timeline_rows import StateRow, derive_rows
 
@@ -101,7 +100,7 @@ _DDL = (
 )
 
 
-class TimelineView(View, TimelineReads):
+class TimelineView(TimelineReads):
     tables = ("timeline_revisions", "timeline_states", "timeline_edges", "timeline_entities")
 
     def schema_ddl(self) -> Sequence[str]:

@@ -9,6 +9,8 @@ from uuid import UUID
 
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
+from projections.base import View
+
 # The position of an entry in timeline order: occurred.start, reported_at, id.
 Cursor = tuple[datetime, datetime, UUID]
 
@@ -45,37 +47,37 @@ class EntityRow:
     occurrences: int = 0
 
 
+def _report_time(alias: str, as_of: datetime | None) -> tuple[Composed, dict[str, Any]]:
+    """The rows of `alias` that hold at report time `as_of` (None: the latest)."""
+    table = Identifier(alias)
+    if as_of is None:
+        return SQL("{0}.reported_to = 'infinity'").format(table), {}
+    condition = SQL("{0}.reported_from <= %(as_of)s AND %(as_of)s < {0}.reported_to")
+    return condition.format(table), {"as_of": as_of}
+
+
+def _record_time(alias: str, recorded_as_of: datetime | None) -> tuple[Composed, dict[str, Any]]:
+    """The rows of `alias` that this system held at `recorded_as_of` (None: now)."""
+    table = Identifier(alias)
+    if recorded_as_of is None:
+        return SQL("{0}.recorded_to = 'infinity'").format(table), {}
+    condition = SQL("{0}.recorded_from <= %(recorded_as_of)s AND %(recorded_as_of)s < {0}.recorded_to")
+    return condition.format(table), {"recorded_as_of": recorded_as_of}
+
+
 def _during(
     alias: str, as_of: datetime | None, recorded_as_of: datetime | None
 ) -> tuple[Composed, dict[str, Any]]:
-    """The rows of `alias` that hold at report time `as_of` and record time `recorded_as_of`."""
-    parts: list[Composable] = []
-    params: dict[str, Any] = {}
-    table = Identifier(alias)
-    if as_of is None:
-        parts.append(SQL("{0}.reported_to = 'infinity'").format(table))
-    else:
-        parts.append(SQL("{0}.reported_from <= %(as_of)s AND %(as_of)s < {0}.reported_to").format(table))
-        params["as_of"] = as_of
-    if recorded_as_of is None:
-        parts.append(SQL("{0}.recorded_to = 'infinity'").format(table))
-    else:
-        parts.append(
-            SQL("{0}.recorded_from <= %(recorded_as_of)s AND %(recorded_as_of)s < {0}.recorded_to").format(
-                table
-            )
-        )
-        params["recorded_as_of"] = recorded_as_of
-    return SQL(" AND ").join(parts), params
+    """The rows of `alias` that hold at both report time and record time."""
+    (report, report_params), (record, record_params) = (
+        _report_time(alias, as_of),
+        _record_time(alias, recorded_as_of),
+    )
+    return SQL(" AND ").join([report, record]), {**report_params, **record_params}
 
 
-class TimelineReads:
+class TimelineReads(View):
     """Query methods of TimelineView (kept apart from its event handling)."""
-
-    def table(self, name: str) -> Identifier:  # provided by View
-        raise NotImplementedError
-
-    datastore: Any
 
     def timeline(self, query: TimelineQuery) -> TimelinePage:
         states_during, params = _during("s", query.as_of, query.recorded_as_of)
@@ -128,13 +130,10 @@ class TimelineReads:
 
     def history(self, occurrence_id: UUID, recorded_as_of: datetime | None = None) -> list[dict[str, Any]]:
         """The revisions in fold order, each with its field changes, as recorded by then."""
-        if recorded_as_of is None:
-            during, params = SQL("recorded_to = 'infinity'"), {}
-        else:
-            during = SQL("recorded_from <= %(at)s AND %(at)s < recorded_to")
-            params = {"at": recorded_as_of}
+        during, params = _record_time("s", recorded_as_of)
         statement = SQL(
-            "SELECT history FROM {states} WHERE occurrence_id = %(id)s AND {during} ORDER BY fold_index"
+            "SELECT s.history FROM {states} s WHERE s.occurrence_id = %(id)s AND {during}"
+            " ORDER BY s.fold_index"
         ).format(states=self.table("timeline_states"), during=during)
         with self.datastore.transaction(commit=False) as cursor:
             rows = cursor.execute(statement, {**params, "id": occurrence_id}).fetchall()
