@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
 from api.deps import reject_unstorable_parameters
 from api.routes import entities, events, health, kinds, occurrences, stories, timeline
+from api.schemas.problems import as_problem_json
 from newsline import __version__
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
@@ -46,4 +49,15 @@ def create_app(settings: Settings | None = None, newsline: Newsline | None = Non
     errors.install(app)
     for module in (occurrences, timeline, stories, entities, kinds, events, health):
         app.include_router(module.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = as_problem_json(
+                get_openapi(
+                    title=app.title, version=app.version, description=app.description, routes=app.routes
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

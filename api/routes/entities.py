@@ -11,9 +11,10 @@ from api.deps import Reader, TimelineDep
 from api.params import TimelineParams, encode_cursor
 from api.schemas.catalogue import EntityList
 from api.schemas.occurrences import TimelinePublic
+from api.schemas.problems import problems
 from domain.errors import EntityNotFound
 
-router = APIRouter(prefix="/v1/entities", tags=["entities"])
+router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=problems(401, 404, 422))
 
 
 @router.get("", response_model=EntityList)

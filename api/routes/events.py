@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 
 from api.deps import AppDep, Reader
 from api.schemas.catalogue import EventPage
+from api.schemas.problems import problems
 from domain.event_log import read_log
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], responses=problems(401, 422))
 
 
 @router.get("", response_model=EventPage)

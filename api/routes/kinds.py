@@ -8,9 +8,10 @@ from fastapi import APIRouter
 
 from api.deps import Reader
 from api.schemas.catalogue import KindList
+from api.schemas.problems import problems
 from domain.kinds import KIND_CATALOGUE
 
-router = APIRouter(prefix="/v1/kinds", tags=["kinds"])
+router = APIRouter(prefix="/v1/kinds", tags=["kinds"], responses=problems(401))
 
 
 @router.get("", response_model=KindList)

@@ -22,21 +22,15 @@ from api.schemas.occurrences import (
     RetractionCreate,
     TimelinePublic,
 )
+from api.schemas.problems import problems
 from domain.errors import OccurrenceNotFound
 from domain.values import entity_id
 
-router = APIRouter(prefix="/v1/occurrences", tags=["occurrences"])
+router = APIRouter(prefix="/v1/occurrences", tags=["occurrences"], responses=problems(401, 422))
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
-_WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
-    401: {"description": "no valid token"},
-    403: {"description": "a reader token"},
-    404: {"description": "no such occurrence"},
-    409: {"description": "conflicts with what is recorded"},
-    412: {"description": "If-Match names a stale version"},
-    422: {"description": "invalid input"},
-}
+_WRITE_RESPONSES = problems(400, 401, 403, 404, 409, 412, 422, 503)
 
 
 @router.post("", status_code=201, response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
@@ -76,7 +70,7 @@ def search_occurrences(
 @router.get(
     "/{occurrence_id}",
     response_model=OccurrencePublic,
-    responses={404: {"description": "not reported as of then"}},
+    responses=problems(404),
 )
 def get_occurrence(occurrence_id: UUID, timeline: TimelineDep, at: AsOf, _: Reader) -> JSONResponse:
     """An occurrence as of a report time and a record time (default: latest)."""

@@ -14,11 +14,12 @@ from api.errors import Problem
 from api.params import TimelineParams, encode_cursor, optional_instant, parse_instant
 from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
+from api.schemas.problems import problems
 from domain.errors import StoryNotFound
 from projections.stories import StoryView
 from projections.story_changes import story_changes
 
-router = APIRouter(prefix="/v1/stories", tags=["stories"])
+router = APIRouter(prefix="/v1/stories", tags=["stories"], responses=problems(401, 404, 422))
 
 
 def _existing(stories: StoryView, slug: str) -> None:
@@ -26,7 +27,7 @@ def _existing(stories: StoryView, slug: str) -> None:
         raise StoryNotFound(slug)
 
 
-@router.post("", status_code=201, response_model=StoryPublic, responses={409: {"description": "slug taken"}})
+@router.post("", status_code=201, response_model=StoryPublic, responses=problems(403, 409, 503))
 def create_story(
     body: StoryCreate,
     app: AppDep,

@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from api.deps import Reader, TimelineDep
 from api.params import TimelineParams, encode_cursor
 from api.schemas.occurrences import TimelinePublic
+from api.schemas.problems import problems
 
-router = APIRouter(prefix="/v1/timeline", tags=["timelines"])
+router = APIRouter(prefix="/v1/timeline", tags=["timelines"], responses=problems(401, 422))
 
 
 @router.get("", response_model=TimelinePublic)

@@ -343,9 +343,20 @@ class TestReads:
         positions = [i["position"] for i in page["items"]]
         assert positions == sorted(positions) and page["next"] == positions[-1]
 
-    def test_openapi_names_the_schemas(self, client: TestClient) -> None:
-        schemas = client.get("/openapi.json").json()["components"]["schemas"]
-        assert {"OccurrenceCreate", "OccurrencePublic", "OccurrencePatch", "HistoryPublic"} <= set(schemas)
+    def test_openapi_names_the_schemas_and_problem_bodies(self, client: TestClient) -> None:
+        document = client.get("/openapi.json").json()
+        schemas = document["components"]["schemas"]
+        assert {
+            "OccurrenceCreate",
+            "OccurrencePublic",
+            "OccurrencePatch",
+            "HistoryPublic",
+            "ProblemPublic",
+        } <= set(schemas)
+        post = document["paths"]["/v1/occurrences"]["post"]
+        assert set(post["responses"]["422"]["content"]) == {"application/problem+json"}
+        assert post["security"] == [{"bearer": []}]
+        assert post["summary"] and post["description"] == "Report a new occurrence."
 
 
 def test_reads_can_require_a_token(newsline: Newsline) -> None:

@@ -1,0 +1,56 @@
+"""The problem+json body of every error answer (RFC 9457), for the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class FieldErrorPublic(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemPublic(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldErrorPublic] | None = None
+
+
+_MEANINGS = {
+    400: "malformed header (If-Match, Idempotency-Key)",
+    401: "no valid token",
+    403: "the token's role may not do this",
+    404: "not found (as of the given time)",
+    409: "conflicts with what is recorded, or an Idempotency-Key reused with another body",
+    412: "If-Match names a stale version",
+    422: "invalid input; `errors` names each bad field",
+    503: "the database is unavailable, or the views have not caught up yet",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for these error statuses."""
+    return {status: {"model": ProblemPublic, "description": _MEANINGS[status]} for status in statuses}
+
+
+def as_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
+    """Say in the OpenAPI document that error bodies are application/problem+json,
+    and that operations which can answer 401 take a bearer token."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            for status, response in responses.items():
+                content = response.get("content", {})
+                if status[0] in "45" and "application/json" in content:
+                    content["application/problem+json"] = content.pop("application/json")
+            if "401" in responses:
+                operation["security"] = [{"bearer": []}]
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer"}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.get("schemas", {}).pop(unused, None)
+    return schema
