@@ -52,11 +52,20 @@ def apply_revision(state: dict[str, Any] | None, revision: Revision) -> dict[str
     if state is None:
         raise ValueError(f"revision {revision.version} folds before the occurrence was reported")
     if revision.type == "amended":
-        patched: dict[str, Any] = merge_patch(state, revision.body["patch"])
-        return patched
+        return apply_patch(state, revision.body["patch"])
     if revision.type == "linked":
         return {**state, "relations": [*state["relations"], revision.body["relation"]]}
     return {**state, "retracted": True}
+
+
+# What a field holds once a merge patch removed it (`"places": null`).
+CLEARED: dict[str, Any] = {"summary": None, "actors": [], "places": [], "figures": {}, "stories": []}
+
+
+def apply_patch(state: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A state with an amendment's merge patch applied; removed fields are cleared."""
+    patched: dict[str, Any] = merge_patch(state, patch)
+    return {**CLEARED, **patched}
 
 
 def fold(revisions: Iterable[Revision]) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from domain.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from domain.fold import apply_patch
 from domain.idempotency import IdempotencyKey
 from domain.occurrence import Occurrence
 from domain.story import Story
@@ -122,6 +123,10 @@ class NewslineApplication(Application[UUID]):
 
         def amend(occurrence: Occurrence, at: datetime) -> None:
             occurrence.check_revision_allowed(at)
+            # Every field is checked on its own; this also checks the whole, so
+            # that no state the views will fold can be invalid.
+            patched = apply_patch(occurrence.latest_state(), checked_patch)
+            validated_fields({key: value for key, value in patched.items() if key != "retracted"})
             occurrence.amend(checked_patch, checked_reason, at, checked_source, request.by)
 
         return self._revise(occurrence_id, reported_at, request, expected_version, amend)

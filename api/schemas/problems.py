@@ -39,7 +39,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def as_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
     """Say in the OpenAPI document that error bodies are application/problem+json,
-    and that operations which can answer 401 take a bearer token."""
+    that writes take a bearer token, and that reads may."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.get("responses", {})
@@ -47,8 +47,10 @@ def as_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
                 content = response.get("content", {})
                 if status[0] in "45" and "application/json" in content:
                     content["application/problem+json"] = content.pop("application/json")
-            if "401" in responses:
+            if "403" in responses:  # writes: a token with a writing role
                 operation["security"] = [{"bearer": []}]
+            elif "401" in responses:  # reads: a token only when the server requires one
+                operation["security"] = [{}, {"bearer": []}]
     components = schema.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer"}
     for unused in ("HTTPValidationError", "ValidationError"):

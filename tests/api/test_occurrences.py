@@ -367,3 +367,26 @@ def test_reads_can_require_a_token(newsline: Newsline) -> None:
         assert client.get("/v1/timeline", headers=READER).status_code == 200
         assert_problem(client.get("/v1/timeline", headers={"Authorization": "Bearer wrong-token"}), 401)
         assert client.get("/healthz").status_code == 200
+
+
+def test_clearing_optional_fields_keeps_the_views_healthy(client: TestClient) -> None:
+    occurrence = report(client, summary="s")
+    patch = {
+        "summary": None,
+        "actors": None,
+        "places": None,
+        "figures": None,
+        "stories": None,
+        "reason": "clear",
+    }
+    answer = client.patch(f"/v1/occurrences/{occurrence['id']}", json=patch, headers=EDITOR)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["summary"], body["actors"], body["places"], body["figures"], body["stories"]) == (
+        None,
+        [],
+        [],
+        {},
+        [],
+    )
+    assert client.get("/readyz").status_code == 200

@@ -83,3 +83,17 @@ def test_changes_are_dotted_for_nested_fields() -> None:
         {"field": "figures.killed", "old": 1, "new": 2},
         {"field": "figures.missing", "old": None, "new": 1},
     ]
+
+
+def test_a_patch_that_removes_an_optional_field_clears_it() -> None:
+    report = {**REPORT, "summary": "s", "actors": [{"name": "A"}], "places": ["P"], "stories": ["x"]}
+    patch = {"summary": None, "actors": None, "places": None, "figures": None, "stories": None}
+    state = fold([revision(1, "reported", 8, report), revision(2, "amended", 9, {"patch": patch})])
+    assert state is not None
+    assert (state["summary"], state["actors"], state["places"], state["figures"], state["stories"]) == (
+        None,
+        [],
+        [],
+        {},
+        [],
+    )
