@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import psycopg
@@ -92,6 +93,18 @@ def _request_validation_errors(error: RequestValidationError) -> list[FieldError
     return errors
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents on this path (Starlette names only one route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(NewslineError)
     async def domain_error(request: Request, error: NewslineError) -> JSONResponse:
@@ -112,7 +125,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem_response(error.status_code, str(error.detail), dict(error.headers or {}))
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return problem_response(error.status_code, str(error.detail), headers)
 
     @app.exception_handler(es_persistence.OperationalError)
     @app.exception_handler(es_persistence.InterfaceError)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import Depends, Query
+from fastapi import Depends, Header, Query
 
 from domain.errors import FieldError, ValidationFailed
 from domain.kinds import KINDS
@@ -44,7 +44,8 @@ def parse_instant(text: str, field: str, date_means: Edge) -> datetime:
 
 
 def optional_instant(text: str | None, field: str, date_means: Edge) -> datetime | None:
-    return None if text is None else parse_instant(text, field, date_means)
+    """An instant, or None when the parameter is absent or empty (`as_of=`)."""
+    return parse_instant(text, field, date_means) if text else None
 
 
 def encode_cursor(after: Cursor) -> str:
@@ -118,3 +119,19 @@ def timeline_params(
 
 
 TimelineParams = Annotated[TimelineQuery, Depends(timeline_params)]
+
+
+# Headers of the write endpoints.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="makes a retry safe: the same key and body answer the first answer again",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description='the version the write expects, as an ETag: "3"'),
+]

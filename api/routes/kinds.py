@@ -11,7 +11,7 @@ from api.schemas.catalogue import KindList
 from api.schemas.problems import problems
 from domain.kinds import KIND_CATALOGUE
 
-router = APIRouter(prefix="/v1/kinds", tags=["kinds"], responses=problems(401))
+router = APIRouter(prefix="/v1/kinds", tags=["kinds"], responses=problems(401, 422))
 
 
 @router.get("", response_model=KindList)

@@ -6,13 +6,13 @@ from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.answers import expected_version, occurrence_answer, occurrence_response, write_request
 from api.deps import AppDep, NewslineDep, Reader, TimelineDep, Writer
 from api.errors import Problem
-from api.params import AsOf, TimelineParams, encode_cursor, optional_instant
+from api.params import AsOf, IdempotencyKey, IfMatch, TimelineParams, encode_cursor, optional_instant
 from api.schemas.occurrences import (
     HistoryPublic,
     OccurrenceCreate,
@@ -28,8 +28,6 @@ from domain.values import entity_id
 
 router = APIRouter(prefix="/v1/occurrences", tags=["occurrences"], responses=problems(401, 422))
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 _WRITE_RESPONSES = problems(400, 401, 403, 404, 409, 412, 422, 503)
 
 
@@ -59,7 +57,7 @@ def search_occurrences(
         query,
         actor=entity_id(actor) if actor else None,
         place=entity_id(place) if place else None,
-        story=story,
+        story=story or None,
         text=q or None,
     )
     page = timeline.timeline(query)

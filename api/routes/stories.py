@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.answers import write_request
 from api.deps import AppDep, NewslineDep, Reader, StoriesDep, TimelineDep, Writer
 from api.errors import Problem
-from api.params import TimelineParams, encode_cursor, optional_instant, parse_instant
+from api.params import IdempotencyKey, TimelineParams, encode_cursor, optional_instant, parse_instant
 from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
 from api.schemas.problems import problems
@@ -27,13 +27,13 @@ def _existing(stories: StoryView, slug: str) -> None:
         raise StoryNotFound(slug)
 
 
-@router.post("", status_code=201, response_model=StoryPublic, responses=problems(403, 409, 503))
+@router.post("", status_code=201, response_model=StoryPublic, responses=problems(400, 403, 409, 503))
 def create_story(
     body: StoryCreate,
     app: AppDep,
     newsline: NewslineDep,
     principal: Writer,
-    key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Open a story under a new slug."""
     fields = body.model_dump(mode="json")

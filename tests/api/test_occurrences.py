@@ -390,3 +390,14 @@ def test_clearing_optional_fields_keeps_the_views_healthy(client: TestClient) ->
         [],
     )
     assert client.get("/readyz").status_code == 200
+
+
+def test_method_not_allowed_lists_every_allowed_method(client: TestClient) -> None:
+    answer = client.request("DELETE", f"/v1/occurrences/{uuid4()}")
+    assert_problem(answer, 405)
+    assert answer.headers["allow"] == "GET, HEAD, PATCH"
+
+
+def test_empty_optional_parameters_mean_absent(client: TestClient) -> None:
+    answer = client.get("/v1/timeline", params={"as_of": "", "recorded_as_of": "", "from": "", "cursor": ""})
+    assert answer.status_code == 200
