@@ -144,7 +144,7 @@ def link_occurrence(
     return occurrence_answer(newsline, written, 200)
 
 
-@router.get("/{occurrence_id}/history", response_model=HistoryPublic)
+@router.get("/{occurrence_id}/history", response_model=HistoryPublic, responses=problems(404))
 def occurrence_history(
     occurrence_id: UUID,
     timeline: TimelineDep,
