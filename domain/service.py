@@ -82,7 +82,6 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 class NewslineApplication(Application[UUID]):
     name = "newsline"
-    is_snapshotting_enabled = False
 
     def __init__(self, env: Any = None, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(env)

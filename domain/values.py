@@ -63,7 +63,6 @@ def _figure(value: Any) -> int | float:
     return value
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=r"^[^\n\r]*$")
 ]
