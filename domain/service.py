@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -42,6 +42,9 @@ from domain.values import (
 )
 
 _IDEMPOTENT_OCCURRENCE_NAMESPACE = uuid5(NAMESPACE_URL, "https://newsline.invalid/idempotency")
+
+# How far ahead of our clock a reported_at may be (writers' clocks drift).
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 # Concurrent writers without If-Match retry on a version conflict this often,
 # backing off a random while (up to 50 ms) so that they stop colliding.
@@ -101,7 +104,7 @@ class NewslineApplication(Application[UUID]):
         for index, relation in enumerate(fields["relations"]):
             self._check_target(occurrence_id, UUID(relation["target"]), f"relations.{index}.target")
         occurrence = Occurrence(
-            id=occurrence_id, fields=fields, reported_at=_utc(reported_at) or self.clock(), by=request.by
+            id=occurrence_id, fields=fields, reported_at=self._report_time(reported_at), by=request.by
         )
         return self._save(occurrence, request)
 
@@ -222,13 +225,27 @@ class NewslineApplication(Application[UUID]):
             occurrence = self.get_occurrence(occurrence_id)
             if expected_version is not None and expected_version != occurrence.version:
                 raise StaleVersion(expected_version, occurrence.version)
-            revise(occurrence, _utc(reported_at) or self.clock())
+            revise(occurrence, self._report_time(reported_at))
             try:
                 return self._save(occurrence, request)
             except IntegrityError:
                 if expected_version is not None:
                     raise StaleVersion(expected_version, occurrence.version) from None
         raise Conflict("the occurrence is being changed by many writers at once; try again")
+
+    def _report_time(self, reported_at: datetime | None) -> datetime:
+        """When the source published it: now by default, and never in the future.
+
+        A future report time is almost always a wrong time zone, and it would
+        make the latest view differ from the view as of now.
+        """
+        now = self.clock()
+        moment = _utc(reported_at) or now
+        if moment > now + FUTURE_TOLERANCE:
+            raise ValidationFailed.single(
+                "reported_at", "is in the future; give the time the source published it"
+            )
+        return moment
 
     def _save(self, aggregate: Aggregate, request: Request) -> Written:
         """Save the write, and its idempotency key in the same transaction.

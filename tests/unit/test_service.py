@@ -80,6 +80,16 @@ class TestReporting:
         assert field in errors_of(failure)
         assert app.recorder.max_notification_id() in (None, 0)
 
+    def test_reported_at_may_not_be_in_the_future(self, app: NewslineApplication) -> None:
+        with pytest.raises(ValidationFailed) as failure:
+            app.report_occurrence(fields(), datetime.now(UTC) + timedelta(hours=1), ALICE)
+        assert "reported_at" in errors_of(failure)
+        written = app.report_occurrence(fields(), T0, ALICE)
+        with pytest.raises(ValidationFailed):
+            app.amend_occurrence(
+                written.id, {"title": "x"}, "r", datetime.now(UTC) + timedelta(days=1), None, ALICE
+            )
+
     def test_stories_must_exist(self, app: NewslineApplication) -> None:
         with pytest.raises(ValidationFailed) as failure:
             app.report_occurrence(fields(stories=["nowhere"]), T0, ALICE)
