@@ -26,6 +26,10 @@ class Occurrence(Aggregate):
     class Event(Aggregate.Event):
         TOPIC = "newsline:Occurrence.Event"
 
+        def apply(self, aggregate: Any) -> None:
+            # One mapping from event to revision, shared with the views.
+            aggregate.revisions.append(Occurrence.revision_of(self))
+
     class Created(Event, Aggregate.Created):
         TOPIC = "newsline:Occurrence.Created"
 
@@ -73,10 +77,9 @@ class Occurrence(Aggregate):
         reported_at: datetime,
         by: str,
     ) -> None:
+        # Filled by Event.apply, which the library calls after __init__.
         self.revisions: list[Revision] = []
-        self._record(1, "reported", reported_at, by, {**fields}, None, fields["source"])
 
-    @event(Amended)
     def amend(
         self,
         patch: dict[str, Any],
@@ -85,9 +88,10 @@ class Occurrence(Aggregate):
         source: dict[str, Any] | None,
         by: str,
     ) -> None:
-        self._record(self.version + 1, "amended", reported_at, by, {"patch": patch}, reason, source)
+        self.trigger_event(
+            self.Amended, patch=patch, reason=reason, reported_at=reported_at, source=source, by=by
+        )
 
-    @event(Linked)
     def link(
         self,
         relation: dict[str, Any],
@@ -95,9 +99,8 @@ class Occurrence(Aggregate):
         source: dict[str, Any] | None,
         by: str,
     ) -> None:
-        self._record(self.version + 1, "linked", reported_at, by, {"relation": relation}, None, source)
+        self.trigger_event(self.Linked, relation=relation, reported_at=reported_at, source=source, by=by)
 
-    @event(Retracted)
     def retract(
         self,
         reason: str,
@@ -105,7 +108,7 @@ class Occurrence(Aggregate):
         source: dict[str, Any] | None,
         by: str,
     ) -> None:
-        self._record(self.version + 1, "retracted", reported_at, by, {}, reason, source)
+        self.trigger_event(self.Retracted, reason=reason, reported_at=reported_at, source=source, by=by)
 
     @staticmethod
     def revision_of(domain_event: Occurrence.Event) -> Revision:
@@ -171,25 +174,3 @@ class Occurrence(Aggregate):
                 f"the occurrence was retracted as of {retracted_at.isoformat()}; "
                 "only revisions reported before that can still be added"
             )
-
-    def _record(
-        self,
-        version: int,
-        kind: RevisionType,
-        reported_at: datetime,
-        by: str,
-        body: dict[str, Any],
-        reason: str | None,
-        source: dict[str, Any] | None,
-    ) -> None:
-        self.revisions.append(
-            Revision(
-                version=version,
-                type=kind,
-                reported_at=reported_at,
-                by=by,
-                body=body,
-                reason=reason,
-                source=source,
-            )
-        )

@@ -34,6 +34,7 @@ from domain.occurrence import Occurrence
 from domain.story import Story
 from domain.values import (
     RelationType,
+    as_utc,
     validated_fields,
     validated_patch,
     validated_reason,
@@ -74,13 +75,6 @@ class Written:
 def occurrence_id_for_key(idempotency_key: str) -> UUID:
     """A new occurrence's id when its report carries an Idempotency-Key."""
     return uuid5(_IDEMPOTENT_OCCURRENCE_NAMESPACE, idempotency_key)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """Report times in UTC; a time without a zone is taken as UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class NewslineApplication(Application[UUID]):
@@ -240,7 +234,7 @@ class NewslineApplication(Application[UUID]):
         make the latest view differ from the view as of now.
         """
         now = self.clock()
-        moment = _utc(reported_at) or now
+        moment = as_utc(reported_at) if reported_at is not None else now
         if moment > now + FUTURE_TOLERANCE:
             raise ValidationFailed.single(
                 "reported_at", "is in the future; give the time the source published it"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -34,6 +35,11 @@ Reliability = Literal["A", "B", "C", "D", "E", "F"]
 
 # Figures are counts and amounts; beyond this a number is almost surely a typo.
 MAX_FIGURE = 1e15
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An instant in UTC; a time without a zone is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def entity_id(name: str) -> str:

@@ -114,7 +114,8 @@ class TimelineView(TimelineReads):
     def _record(
         self, cursor: Cursor[DictRow], occurrence_id: UUID, revision: Revision, position: int
     ) -> None:
-        revision = self._after_previous(cursor, occurrence_id, revision)
+        earlier = self._revisions(cursor, occurrence_id)
+        revision = _after_previous(earlier, revision)
         cursor.execute(
             self.sql(
                 "INSERT INTO {revisions} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -133,10 +134,9 @@ class TimelineView(TimelineReads):
                 Jsonb(revision.body),
             ),
         )
-        revisions = self._revisions(cursor, occurrence_id)
         recorded_at = revision.recorded_at
         assert recorded_at is not None
-        rows = derive_rows(occurrence_id, revisions)
+        rows = derive_rows(occurrence_id, [*earlier, revision])
         for table, column in (("timeline_states", "occurrence_id"), ("timeline_edges", "source_id")):
             cursor.execute(
                 self.sql(
@@ -147,25 +147,6 @@ class TimelineView(TimelineReads):
             )
         self._insert_states(cursor, occurrence_id, rows, recorded_at)
         self._insert_entities(cursor, rows[-1].view)
-
-    def _after_previous(self, cursor: Cursor[DictRow], occurrence_id: UUID, revision: Revision) -> Revision:
-        """Record time is the writer's clock; keep it increasing within an occurrence.
-
-        Two writers whose clocks disagree could otherwise give a revision a
-        record time before its predecessor's, and an empty record interval.
-        """
-        cursor.execute(
-            self.sql(
-                "SELECT max(recorded_at) AS latest FROM {revisions} WHERE occurrence_id = %s",
-                revisions="timeline_revisions",
-            ),
-            (occurrence_id,),
-        )
-        row = cursor.fetchone()
-        latest = row["latest"] if row else None
-        if latest is not None and revision.recorded_at is not None and revision.recorded_at <= latest:
-            return replace(revision, recorded_at=latest + timedelta(microseconds=1))
-        return revision
 
     def _revisions(self, cursor: Cursor[DictRow], occurrence_id: UUID) -> list[Revision]:
         cursor.execute(
@@ -261,6 +242,18 @@ class TimelineView(TimelineReads):
                 ),
                 [(entity_id(name), name, is_actor, is_place) for name, is_actor, is_place in names],
             )
+
+
+def _after_previous(earlier: list[Revision], revision: Revision) -> Revision:
+    """Record time is the writer's clock; keep it increasing within an occurrence.
+
+    Two writers whose clocks disagree could otherwise give a revision a
+    record time before its predecessor's, and an empty record interval.
+    """
+    latest = max((r.recorded_at for r in earlier if r.recorded_at is not None), default=None)
+    if latest is not None and revision.recorded_at is not None and revision.recorded_at <= latest:
+        return replace(revision, recorded_at=latest + timedelta(microseconds=1))
+    return revision
 
 
 class TimelineProjection(Projection[TimelineView]):

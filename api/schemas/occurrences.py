@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -11,15 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from domain.fold import RevisionType
 from domain.kinds import Kind
 from domain.occurred import Precision
-from domain.values import Actor, FieldsPatch, OccurrenceFields, Reason, RelationType, Source
+from domain.values import Actor, FieldsPatch, OccurrenceFields, Reason, RelationType, Source, as_utc
 
-
-def _utc(moment: datetime) -> datetime:
-    """A time without a zone is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-Instant = Annotated[datetime, AfterValidator(_utc)]
+Instant = Annotated[datetime, AfterValidator(as_utc)]
 
 _EXAMPLE: dict[str, Any] = {
     "kind": "attack",
