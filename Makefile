@@ -9,7 +9,9 @@ PORT ?= 8000
 export NEWSLINE_TOKENS ?= dev-editor-token:dev:editor,dev-reader-token:guest:reader
 EXTERNAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint typecheck pytest test-external clean
+SIZE ?= 20000
+
+.PHONY: install run test lint typecheck pytest test-external faults bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,16 +30,24 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy domain projections api newsline
+	$(BIN)/mypy domain projections api newsline bench
 
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/faults
 
 test: lint typecheck pytest
 
 # The integration and API tests again, against an external PostgreSQL server.
 test-external: install
 	NEWSLINE_TEST_DATABASE_URL=$(EXTERNAL_TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/api
+
+# Fault tests: kill workers and servers, restart a PostgreSQL of their own, race 50 editors.
+faults: install
+	$(BIN)/pytest tests/faults
+
+# Figures beside baselines of the same run (not a test): make bench SIZE=1000000
+bench: install
+	$(BIN)/python -m bench --size $(SIZE)
 
 clean:
 	rm -rf $(VENV) .newsline .pytest_cache .mypy_cache .ruff_cache

@@ -6,13 +6,16 @@ import hashlib
 import json
 from typing import Any
 
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi.responses import JSONResponse, Response
 
 from api.errors import Problem
+from api.params import encode_cursor
 from api.schemas.occurrences import OccurrencePublic
 from domain.service import Request, Written
 from newsline.bootstrap import Newsline
 from newsline.settings import Principal
+from projections.timeline_queries import TimelinePage
 
 
 def write_request(principal: Principal, idempotency_key: str | None, operation: str, body: Any) -> Request:
@@ -61,3 +64,14 @@ def occurrence_response(view: dict[str, Any], status: int = 200, *, location: bo
     if location:
         headers["Location"] = f"/v1/occurrences/{view['id']}"
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def timeline_answer(page: TimelinePage) -> Response:
+    """A page of a timeline, as the view stored it.
+
+    The view's rows are already in the shape of `TimelinePublic` (the schema
+    tests check every answer against it), so they are encoded as they are:
+    validating a hundred entries again would cost more than the query.
+    """
+    cursor = encode_cursor(page.next_after) if page.next_after else None
+    return Response(orjson.dumps({"items": page.items, "next_cursor": cursor}), media_type="application/json")

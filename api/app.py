@@ -10,9 +10,10 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
-from api import errors
+from api import errors, observability, security
 from api.deps import reject_unstorable_parameters
-from api.routes import entities, events, health, kinds, occurrences, stories, timeline
+from api.rate_limit import WriteLimiter
+from api.routes import entities, events, explorer, health, kinds, metrics, occurrences, stories, timeline
 from api.schemas.problems import as_problem_json
 from newsline import __version__
 from newsline.bootstrap import Newsline, build
@@ -29,10 +30,13 @@ reported by a date (`as_of`) and as this system held it at a time
 def create_app(settings: Settings | None = None, newsline: Newsline | None = None) -> FastAPI:
     """Build the API; with `newsline` given, use it instead of building one."""
 
+    settings = newsline.settings if newsline is not None else settings or Settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = newsline is None
-        app.state.newsline = newsline or await run_in_threadpool(build, settings or Settings())
+        app.state.newsline = newsline or await run_in_threadpool(build, settings)
+        app.state.write_limiter = WriteLimiter(settings.write_limits())
         try:
             yield
         finally:
@@ -47,7 +51,9 @@ def create_app(settings: Settings | None = None, newsline: Newsline | None = Non
         dependencies=[Depends(reject_unstorable_parameters)],
     )
     errors.install(app)
-    for module in (occurrences, timeline, stories, entities, kinds, events, health):
+    security.install(app, settings)
+    observability.install(app)
+    for module in (occurrences, timeline, stories, entities, kinds, events, health, metrics, explorer):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

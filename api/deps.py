@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from api.errors import Problem
+from api.rate_limit import WriteLimiter
 from domain.errors import ValidationFailed
 from domain.service import NewslineApplication
 from domain.values import check_storable
@@ -70,14 +71,18 @@ def _principal(newsline: Newsline, authorization: str | None) -> Principal | Non
     return found
 
 
-def require_writer(newsline: NewslineDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+def require_writer(
+    request: Request, newsline: NewslineDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
     principal = _principal(newsline, authorization)
-    if principal is None:
+    if principal is None or authorization is None:
         raise Problem(401, "writes need 'Authorization: Bearer <token>'", _CHALLENGE)
     if not principal.can_write:
         raise Problem(
             403, f"principal {principal.name!r} has role {principal.role!r}; writes need editor or admin"
         )
+    limiter: WriteLimiter = request.app.state.write_limiter
+    limiter.hit(authorization.partition(" ")[2].strip())
     return principal
 
 

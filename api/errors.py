@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.security import SECURITY_HEADERS
 from domain.errors import (
     Conflict,
     EntityNotFound,
@@ -24,6 +25,7 @@ from domain.errors import (
     StoryNotFound,
     ValidationFailed,
 )
+from newsline.logs import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ _TITLES = {
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
 }
@@ -105,6 +108,20 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def _unparsable_body(error: StarletteHTTPException) -> str | None:
+    """Say why FastAPI could not parse a body (it only says that it could not)."""
+    cause = error.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return "the body is not valid UTF-8 JSON"
+    if isinstance(cause, RecursionError):
+        return "the body's JSON is nested too deeply"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "the body holds a number with too many digits"
+    if cause is not None and error.status_code == 400:
+        return "the body is not valid JSON"
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(NewslineError)
     async def domain_error(request: Request, error: NewslineError) -> JSONResponse:
@@ -128,7 +145,7 @@ def install(app: FastAPI) -> None:
         headers = dict(error.headers or {})
         if error.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))
-        return problem_response(error.status_code, str(error.detail), headers)
+        return problem_response(error.status_code, _unparsable_body(error) or str(error.detail), headers)
 
     @app.exception_handler(es_persistence.OperationalError)
     @app.exception_handler(es_persistence.InterfaceError)
@@ -148,4 +165,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "an unexpected error occurred; it has been logged")
+        # This answer leaves from outside the middleware, so it carries the
+        # security headers and names the request id itself (to find the log line).
+        headers = {**SECURITY_HEADERS, "X-Request-ID": REQUEST_ID.get()}
+        return problem_response(500, "an unexpected error occurred; it has been logged", headers)

@@ -15,6 +15,7 @@ from fastapi import Depends, Header, Query
 
 from domain.errors import FieldError, ValidationFailed
 from domain.kinds import KINDS
+from domain.values import as_utc
 from projections.timeline_queries import Cursor, TimelineQuery
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -38,9 +39,10 @@ def parse_instant(text: str, field: str, date_means: Edge) -> datetime:
         raise ValidationFailed.single(
             field, f"{text!r} is not an ISO 8601 date or date-time (e.g. 2014-05-19T10:00Z)"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return as_utc(moment)
+    except ValueError as error:
+        raise ValidationFailed.single(field, str(error)) from None
 
 
 def optional_instant(text: str | None, field: str, date_means: Edge) -> datetime | None:

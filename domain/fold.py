@@ -48,7 +48,8 @@ def fold_order(revisions: Iterable[Revision]) -> list[Revision]:
 def apply_revision(state: dict[str, Any] | None, revision: Revision) -> dict[str, Any]:
     """The state after one revision. `state` is None before the report."""
     if revision.type == "reported":
-        return {**copy.deepcopy(revision.body), "retracted": False}
+        # States share values with revisions; nothing mutates either in place.
+        return {**revision.body, "retracted": False}
     if state is None:
         raise ValueError(f"revision {revision.version} folds before the occurrence was reported")
     if revision.type == "amended":
@@ -105,5 +106,14 @@ def _diff(old: dict[str, Any], new: dict[str, Any], prefix: str) -> Iterable[Cha
             yield Change(f"{prefix}{key}", before, after)
 
 
+# Changes are listed in the order fields are documented, whatever order the
+# stored JSON came back in (PostgreSQL's jsonb reorders keys); nested keys sort.
+_FIELDS = ("kind", "title", "summary", "occurred", "actors", "places", "figures", "source", "stories")
+_FIELD_ORDER = (*_FIELDS, "relations", "retracted")
+
+
 def _ordered_keys(old: dict[str, Any], new: dict[str, Any]) -> Sequence[str]:
-    return [*old, *(key for key in new if key not in old)]
+    known = [key for key in _FIELD_ORDER if key in old or key in new]
+    if len(known) == len(old.keys() | new.keys()):
+        return known
+    return known + sorted((old.keys() | new.keys()).difference(_FIELD_ORDER))

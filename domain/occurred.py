@@ -34,6 +34,13 @@ _PART = re.compile(
 )
 
 
+# Plain calendar dates and intervals of them (no seasons), the bulk of real input: every string of
+# this shape is valid EDTF level 0-1 once its numbers are in range, which
+# `_span` checks, so the slow grammar is skipped for them.
+_PLAIN_DATE = r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?[~?%]?"
+_PLAIN = re.compile(rf"^{_PLAIN_DATE}(?:/{_PLAIN_DATE})?$")
+
+
 class InvalidOccurred(ValueError):
     """The string is not an EDTF date Newsline can place on a timeline."""
 
@@ -63,18 +70,22 @@ def parse_occurred(text: str, *, checked: bool = False) -> Occurred:
     """Parse an EDTF level 0-1 date, date-time or closed interval.
 
     `checked=True` skips the full EDTF grammar (slow: milliseconds a call) for
-    strings that were validated when they were written, as stored events are.
+    strings that were validated when they were written, as stored events are;
+    plain dates skip it always.
     """
     text = text.strip()
     if not text:
         raise InvalidOccurred("must be an EDTF date such as 2014-05-19")
-    if not checked:
+    if not checked and not _PLAIN.match(text):
         _check_syntax(text)
     ends = text.split("/")
     if len(ends) > 2 or any(end in ("", "..") for end in ends):
         raise InvalidOccurred("open or unknown interval ends are not supported; give both dates")
-    first = _parse_part(ends[0])
-    last = _parse_part(ends[-1]) if len(ends) == 2 else first
+    try:
+        first = _parse_part(ends[0])
+        last = _parse_part(ends[-1]) if len(ends) == 2 else first
+    except OverflowError:  # a zone offset pushed a date past year 1 or 9999
+        raise InvalidOccurred("is out of the range of dates Newsline can store (years 1 to 9999)") from None
     if last.end < first.start:
         raise InvalidOccurred("interval ends before it starts")
     precision = min(first.precision, last.precision, key=_PRECISION_ORDER.index)

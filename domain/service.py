@@ -9,8 +9,10 @@ exception for a rule that was broken.
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +31,7 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.fold import apply_patch
+from domain.group_commit import GroupCommit
 from domain.idempotency import IdempotencyKey
 from domain.occurrence import Occurrence
 from domain.story import Story
@@ -41,6 +44,7 @@ from domain.values import (
     validated_source,
     validated_story,
 )
+from domain.write_batch import Known, WriteBatch
 
 _IDEMPOTENT_OCCURRENCE_NAMESPACE = uuid5(NAMESPACE_URL, "https://newsline.invalid/idempotency")
 
@@ -80,20 +84,40 @@ def occurrence_id_for_key(idempotency_key: str) -> UUID:
 class NewslineApplication(Application[UUID]):
     name = "newsline"
 
-    def __init__(self, env: Any = None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        env: Any = None,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        group_commit: bool = True,
+    ) -> None:
         super().__init__(env)
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._batches = threading.local()
+        # Concurrent writes share transactions; off, each write is its own save.
+        self._save_write = GroupCommit(self.save).save if group_commit else self.save
 
     # Occurrences.
 
     def report_occurrence(
-        self, data: dict[str, Any], reported_at: datetime | None, request: Request
+        self,
+        data: dict[str, Any],
+        reported_at: datetime | None,
+        request: Request,
+        occurrence_id: UUID | None = None,
     ) -> Written:
+        """Record a new occurrence; `occurrence_id` keeps a known id (imports)."""
         fields = validated_fields(data)
         replay = self._replay(request)
         if replay is not None:
             return replay
-        occurrence_id = occurrence_id_for_key(request.idempotency_key) if request.idempotency_key else uuid4()
+        if occurrence_id is None:
+            key = request.idempotency_key
+            occurrence_id = occurrence_id_for_key(key) if key else uuid4()
+        else:
+            existing = self._get(occurrence_id)
+            if existing is not None:
+                return self._same_report(existing, fields, reported_at)
         self._check_stories(fields["stories"], "stories")
         for index, relation in enumerate(fields["relations"]):
             self._check_target(occurrence_id, UUID(relation["target"]), f"relations.{index}.target")
@@ -168,13 +192,20 @@ class NewslineApplication(Application[UUID]):
         return self._revise(occurrence_id, reported_at, request, expected_version, retract)
 
     def get_occurrence(self, occurrence_id: UUID) -> Occurrence:
-        try:
-            occurrence: Aggregate = self.repository.get(occurrence_id)
-        except AggregateNotFoundError:
-            raise OccurrenceNotFound(occurrence_id) from None
+        occurrence = self._get(occurrence_id)
         if not isinstance(occurrence, Occurrence):
             raise OccurrenceNotFound(occurrence_id)
         return occurrence
+
+    @staticmethod
+    def _same_report(existing: Aggregate, fields: dict[str, Any], reported_at: datetime | None) -> Written:
+        """A report with a known id is a replay if that occurrence was reported so."""
+        if isinstance(existing, Occurrence):
+            first = existing.revisions[0]
+            same_time = reported_at is None or first.reported_at == as_utc(reported_at)
+            if first.body == fields and same_time:
+                return Written(existing.id, existing.version, None, replayed=True)
+        raise Conflict(f"occurrence {existing.id} already exists, reported otherwise")
 
     # Stories.
 
@@ -194,11 +225,29 @@ class NewslineApplication(Application[UUID]):
             raise Conflict(f"story {fields['slug']!r} already exists") from None
 
     def story_exists(self, slug: str) -> bool:
+        return self.find_story(slug) is not None
+
+    def find_story(self, slug: str) -> Story | None:
+        story = self._get(Story.create_id(slug))
+        return story if isinstance(story, Story) else None
+
+    # Batches (bulk import).
+
+    @contextmanager
+    def batch(self, known: Known) -> Iterator[WriteBatch]:
+        """Stage this thread's writes in a batch instead of saving each one."""
+        batch = WriteBatch(known)
+        self._batches.current = batch
         try:
-            self.repository.get(Story.create_id(slug))
-        except AggregateNotFoundError:
-            return False
-        return True
+            yield batch
+        finally:
+            self._batches.current = None
+
+    def save_batch(self, batch: WriteBatch) -> int | None:
+        """Save everything a batch staged, in one transaction; its last position."""
+        if not batch.staged:
+            return None
+        return _position(self.save(*batch.staged.values()))
 
     # Helpers.
 
@@ -241,22 +290,42 @@ class NewslineApplication(Application[UUID]):
             )
         return moment
 
+    def _get(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate with this id, or None; in a batch, as the batch left it."""
+        batch: WriteBatch | None = getattr(self._batches, "current", None)
+        if batch is not None and aggregate_id in batch.known:
+            return batch.known[aggregate_id]
+        try:
+            aggregate: Aggregate | None = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        if batch is not None:
+            batch.known[aggregate_id] = aggregate
+        return aggregate
+
     def _save(self, aggregate: Aggregate, request: Request) -> Written:
         """Save the write, and its idempotency key in the same transaction.
 
         A concurrent request with the same key loses the race on the key's
-        aggregate and is answered as a replay of the winner.
+        aggregate and is answered as a replay of the winner. In a batch, the
+        write is staged and saved with the batch.
         """
-        if request.idempotency_key is None:
-            return Written(aggregate.id, aggregate.version, _position(self.save(aggregate)))
-        key = IdempotencyKey(
-            key=request.idempotency_key,
-            request_hash=request.request_hash,
-            target=aggregate.id,
-            target_version=aggregate.version,
-        )
+        key = None
+        if request.idempotency_key is not None:
+            key = IdempotencyKey(
+                key=request.idempotency_key,
+                request_hash=request.request_hash,
+                target=aggregate.id,
+                target_version=aggregate.version,
+            )
+        batch: WriteBatch | None = getattr(self._batches, "current", None)
+        if batch is not None:
+            batch.stage(aggregate, *([key] if key else []))
+            return Written(aggregate.id, aggregate.version, None)
+        if key is None:
+            return Written(aggregate.id, aggregate.version, _position(self._save_write(aggregate)))
         try:
-            recordings = self.save(aggregate, key)
+            recordings = self._save_write(aggregate, key)
         except IntegrityError:
             replay = self._replay(request)
             if replay is None:
@@ -268,9 +337,8 @@ class NewslineApplication(Application[UUID]):
         """The first answer to a request already written with this key, if any."""
         if request.idempotency_key is None:
             return None
-        try:
-            used: IdempotencyKey = self.repository.get(IdempotencyKey.create_id(request.idempotency_key))
-        except AggregateNotFoundError:
+        used = self._get(IdempotencyKey.create_id(request.idempotency_key))
+        if not isinstance(used, IdempotencyKey):
             return None
         if used.request_hash != request.request_hash:
             raise IdempotencyKeyReused(request.idempotency_key)

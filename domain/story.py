@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -25,6 +26,7 @@ class Story(Aggregate):
         by: str
 
     @staticmethod
+    @lru_cache(maxsize=65536)
     def create_id(slug: str) -> UUID:
         """A story's id is derived from its slug, so a slug is taken once."""
         return uuid5(_STORY_NAMESPACE, slug)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -33,15 +34,25 @@ RelationType = Literal["disputes", "corroborates", "responds_to", "follows", "pa
 Role = Literal["agent", "target", "mentioned"]
 Reliability = Literal["A", "B", "C", "D", "E", "F"]
 
-# Figures are counts and amounts; beyond this a number is almost surely a typo.
+# Figures are counts and amounts; beyond this, or below zero, a number is almost surely a typo.
 MAX_FIGURE = 1e15
+# Nothing an occurrence holds is nested deeper than a few levels; deeper input is refused
+# before any recursive code (validation, hashing, storage) walks it.
+MAX_DEPTH = 16
 
 
 def as_utc(moment: datetime) -> datetime:
-    """An instant in UTC; a time without a zone is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """An instant in UTC; a time without a zone is taken as UTC.
+
+    ValueError when the zone offset carries it past year 1 or 9999.
+    """
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of the range of instants Newsline can store (years 1 to 9999)") from None
 
 
+@lru_cache(maxsize=65536)
 def entity_id(name: str) -> str:
     """The entity id of a name: its slug (`"Vladimir Putin"` -> `vladimir-putin`)."""
     return str(slugify(name))
@@ -64,8 +75,8 @@ def _figure(value: Any) -> int | float:
     # A JSON true/false or "3" is not a figure, although Python would coerce them.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be a number")
-    if not math.isfinite(value) or abs(value) > MAX_FIGURE:
-        raise ValueError(f"must be a finite number of at most {MAX_FIGURE:.0e} in size")
+    if not math.isfinite(value) or not 0 <= value <= MAX_FIGURE:
+        raise ValueError(f"must be a number from 0 to {MAX_FIGURE:.0e}")
     return value
 
 
@@ -79,7 +90,11 @@ Name = Annotated[
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Edtf = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_valid_edtf)]
 FigureName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-FigureValue = Annotated[int | float, PlainValidator(_figure), WithJsonSchema({"type": "number"})]
+FigureValue = Annotated[
+    int | float,
+    PlainValidator(_figure),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": MAX_FIGURE}),
+]
 
 
 # Control characters (but tab and newlines) and lone surrogates cannot be stored
@@ -87,23 +102,54 @@ FigureValue = Annotated[int | float, PlainValidator(_figure), WithJsonSchema({"t
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-def check_storable(value: Any, path: tuple[str, ...] = ()) -> None:
-    """Refuse text PostgreSQL cannot store, naming where it is (ValueError)."""
+def check_storable(value: Any) -> None:
+    """Refuse text PostgreSQL cannot store, or nesting deeper than MAX_DEPTH, naming where (ValueError)."""
+    if _needs_refusal(value):
+        _refuse(value)
+
+
+def _needs_refusal(value: Any) -> bool:
+    # Every write passes here: a loop, not recursion, for speed.
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        kind = type(item)
+        if kind is str:
+            if _UNSTORABLE.search(item):
+                return True
+        elif kind is dict or kind is list:
+            if depth >= MAX_DEPTH:
+                return True
+            children = [*item, *item.values()] if kind is dict else item
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _refuse(value: Any, path: tuple[str, ...] = ()) -> None:
+    """Raise the ValueError that names where `value` breaks a rule."""
+    if len(path) > MAX_DEPTH:
+        raise ValueError(f"{'.'.join(path[:3])}… is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, str):
         if _UNSTORABLE.search(value):
             where = ".".join(path) or "text"
             raise ValueError(f"{where} contains a control character or invalid Unicode")
     elif isinstance(value, dict):
         for key, item in value.items():
-            check_storable(key, (*path, f"{key!s:.50}"))
-            check_storable(item, (*path, f"{key!s:.50}"))
+            _refuse(key, (*path, f"{key!s:.50}"))
+            _refuse(item, (*path, f"{key!s:.50}"))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            check_storable(item, (*path, str(index)))
+            _refuse(item, (*path, str(index)))
 
 
-class _Value(BaseModel):
+class _Part(BaseModel):
+    """A value nested in a `_Value`, whose text the `_Value` checks."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Value(_Part):
+    """A value validated on its own: all the text in it is checked once, here."""
 
     @model_validator(mode="before")
     @classmethod
@@ -112,7 +158,7 @@ class _Value(BaseModel):
         return data
 
 
-class Actor(_Value):
+class Actor(_Part):
     name: Name
     role: Role = "mentioned"
 
@@ -125,7 +171,7 @@ class Source(_Value):
     reliability: Reliability | None = None
 
 
-class Relation(_Value):
+class Relation(_Part):
     type: RelationType
     target: UUID
 

@@ -5,11 +5,23 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from newsline import logs
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 
@@ -18,14 +30,33 @@ log = logging.getLogger("newsline")
 
 
 def _settings() -> Settings:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return Settings()
+    settings = Settings()
+    logs.configure(settings.log_format)
+    return settings
+
+
+@contextmanager
+def _progress(description: str, total: float) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr; yields the function that reports how far it got."""
+    counted = MofNCompleteColumn() if total < 1e6 else TaskProgressColumn()
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        counted,
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+    with bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def _seed(newsline: Newsline) -> None:
     from newsline import seeding
 
-    report = seeding.load(newsline.app)
+    total = seeding.occurrence_count()
+    with _progress("seeding", total) as advance:
+        report = seeding.load(newsline.app, progress=advance)
     newsline.wait_for_views(report.last_position, timeout=120)
     typer.echo(
         f"seeded: {report.stories_created} stories and {report.occurrences_created} occurrences "
@@ -38,6 +69,7 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     seed: Annotated[bool, typer.Option("--seed", help="load seeds/ before serving")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="API processes behind the port")] = 1,
 ) -> None:
     """Run the API (with the projections, unless NEWSLINE_RUN_PROJECTIONS=false)."""
     import uvicorn
@@ -48,7 +80,12 @@ def serve(
     try:
         if seed:
             _seed(newsline)
-        uvicorn.run(create_app(newsline=newsline), host=host, port=port, log_level="info")
+        if workers > 1:
+            from newsline.serving import serve_workers
+
+            serve_workers(newsline, host, port, workers)
+        else:
+            uvicorn.run(create_app(newsline=newsline), host=host, port=port, log_config=None)
     finally:
         newsline.close()
 
@@ -87,8 +124,12 @@ def rebuild() -> None:
             view.create_table()
         newsline.start_projections()
         head = newsline.head()
-        if not newsline.wait_for_views(head, timeout=3600):
-            raise typer.Exit(code=1)
+        with _progress("rebuilding", head) as advance:
+            while not newsline.wait_for_views(head, timeout=0.5):
+                advance(min(view.position() for view in newsline.views))
+            advance(head)
+        for view in newsline.views:
+            view.vacuum()
         typer.echo(f"rebuilt every view up to position {head}")
     finally:
         newsline.close()
@@ -103,8 +144,11 @@ def import_(
 
     newsline = build(_settings())
     try:
-        report = import_file(newsline.app, file)
-        newsline.wait_for_views(report.last_position, timeout=600)
+        size = file.stat().st_size
+        with _progress(f"importing {file.name}", size) as advance:
+            report = import_file(newsline.app, file, progress=advance)
+        if newsline.projections is not None:  # else a worker catches up on its own
+            newsline.wait_for_views(report.last_position, timeout=3600)
         for number, message in report.errors:
             typer.echo(f"{file}:{number}: {message}", err=True)
         typer.echo(f"imported {report.written}, replayed {report.replayed}, rejected {len(report.errors)}")

@@ -34,7 +34,10 @@ class Database:
             password=self.password or None,
         )
 
-    def eventsourcing_env(self, pool_size: int) -> dict[str, str]:
+    def eventsourcing_env(self, pool_size: int, connect_timeout: int = 10) -> dict[str, str]:
+        """The store's settings. `connect_timeout` bounds each wait for a connection;
+        the store tries a statement up to ten times, so a request fails (503) at
+        most about ten such waits after the database went away."""
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.dbname,
@@ -44,8 +47,9 @@ class Database:
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_SCHEMA": self.schema,
             "POSTGRES_POOL_SIZE": str(pool_size),
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "",
+            "APPLICATION_RECORDER_TOPIC": "newsline.event_store:EventStore",
         }
 
     def ensure_schema(self) -> None:

@@ -34,6 +34,10 @@ def seed_key(key: str) -> str:
     return f"seed:{key}"
 
 
+def occurrence_count(path: Path = DEFAULT_SEED_FILE) -> int:
+    return len(json.loads(path.read_text(encoding="utf-8"))["occurrences"])
+
+
 def load(
     app: NewslineApplication,
     path: Path = DEFAULT_SEED_FILE,

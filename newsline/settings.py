@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from limits import RateLimitItem, parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Role = Literal["reader", "editor", "admin"]
@@ -24,14 +25,18 @@ class Principal:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSLINE_", extra="ignore")
+    # hide_input_in_errors: a malformed NEWSLINE_TOKENS must not print its tokens.
+    model_config = SettingsConfigDict(env_prefix="NEWSLINE_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str | None = Field(
         default=None, description="PostgreSQL URL; unset starts an embedded server under data_dir"
     )
     database_schema: str = Field(default="public", pattern=r"^[a-z_][a-z0-9_]{0,40}$")
     data_dir: Path = Path(".newsline")
-    tokens: str = Field(default="", description="comma-separated token:principal:role entries")
+    tokens: str = Field(default="", repr=False, description="comma-separated token:principal:role entries")
+    tokens_file: Path | None = Field(
+        default=None, description="a file of more token:principal:role entries (container secrets)"
+    )
     reads_require_auth: bool = False
     run_projections: bool = Field(
         default=True, description="serve runs the projections in-process (false with a worker)"
@@ -40,6 +45,21 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="seconds a write waits for its views to catch up"
     )
     pool_size: int = Field(default=5, ge=1, le=100)
+    projection_batch_size: int = Field(
+        default=2000, ge=1, le=100_000, description="events a projection applies per transaction"
+    )
+    database_timeout: int = Field(
+        default=2, ge=1, le=60, description="seconds per wait for a database connection (10 tries)"
+    )
+    write_rate_limit: str = Field(
+        default="10/second;300/minute", description="writes allowed per token ('off' for none)"
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest request body accepted")
+    cors_origins: str = Field(default="", description="comma-separated origins allowed by CORS; empty: off")
+    ready_max_lag: int = Field(default=100, ge=0, description="events of projection lag /readyz tolerates")
+    log_format: Literal["json", "text"] = "json"
+    stream_keepalive: float = Field(default=15.0, gt=0, description="seconds between SSE keep-alive comments")
+    stream_poll_interval: float = Field(default=0.25, gt=0, le=10, description="seconds between log polls")
 
     @field_validator("tokens")
     @classmethod
@@ -47,20 +67,58 @@ class Settings(BaseSettings):
         parse_tokens(value)
         return value
 
+    @field_validator("write_rate_limit")
+    @classmethod
+    def _rate_limit_is_well_formed(cls, value: str) -> str:
+        write_limits(value)
+        return value
+
+    @model_validator(mode="after")
+    def _tokens_file_is_well_formed(self) -> Settings:
+        self.principals()
+        return self
+
     def principals(self) -> dict[str, Principal]:
-        return parse_tokens(self.tokens)
+        from_file = ""
+        if self.tokens_file is not None:
+            try:
+                from_file = self.tokens_file.read_text()
+            except OSError as error:
+                raise ValueError(f"cannot read the tokens file: {error.strerror}") from None
+        return parse_tokens(self.tokens) | parse_tokens(from_file)
+
+    def write_limits(self) -> list[RateLimitItem]:
+        return write_limits(self.write_rate_limit)
+
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+
+def write_limits(text: str) -> list[RateLimitItem]:
+    """`10/second;300/minute` -> the limits; `off` or empty -> none."""
+    if text.strip().lower() in ("", "off"):
+        return []
+    try:
+        return list(parse_many(text))
+    except ValueError:
+        raise ValueError("must be limits such as '10/second;300/minute', or 'off'") from None
 
 
 def parse_tokens(text: str) -> dict[str, Principal]:
-    """`token:principal:role,...` -> {token: Principal}."""
+    """`token:principal:role` entries separated by commas or lines -> {token: Principal}.
+
+    Lines starting with `#` are comments. Errors name an entry by its number,
+    never by its text, so that no part of a token reaches a log.
+    """
     principals: dict[str, Principal] = {}
-    for entry in filter(None, (part.strip() for part in text.split(","))):
+    lines = (line for line in text.splitlines() if not line.strip().startswith("#"))
+    entries = [part.strip() for line in lines for part in line.split(",") if part.strip()]
+    for number, entry in enumerate(entries, start=1):
         token, _, rest = entry.partition(":")
         name, _, role = rest.partition(":")
         if not token or not name or role not in ROLES:
             raise ValueError(
-                f"token entry {entry.split(':')[0][:4]}… must be token:principal:role "
-                f"with role one of {', '.join(ROLES)}"
+                f"token entry {number} must be token:principal:role with role one of {', '.join(ROLES)}"
             )
         if len(token) < 8:
             raise ValueError(f"the token of principal {name!r} is shorter than 8 characters")

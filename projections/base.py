@@ -1,19 +1,27 @@
-"""What every Newsline view shares: exactly-once commits and a quick wait.
+"""What every Newsline view shares: exactly-once batch commits and a quick wait.
 
-A view writes its rows and its tracking position in one transaction. The
-transaction first locks the view's tracking row, so that two runners of the
-same view (a server and a worker started by mistake, say) take turns and the
-second one skips what the first already applied, instead of failing.
+A view applies a batch of events and moves its tracking position to the end
+of the batch in one transaction. The transaction first locks the view's
+tracking row and reads how far the view got, so that two runners of the same
+view (a server and a worker started by mistake, say) take turns, and the
+second one applies only the events the first has not, instead of failing or
+applying them twice.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
 
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
@@ -21,7 +29,10 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 # The application whose log every view follows (NewslineApplication.name).
 APPLICATION_NAME = "newsline"
 
-Work = Callable[[Cursor[DictRow]], None]
+TView = TypeVar("TView", bound="View")
+
+# Applies the events after the given position (what the view already holds).
+Work = Callable[[Cursor[DictRow], int], None]
 
 
 class View(PostgresTrackingRecorder):
@@ -54,21 +65,26 @@ class View(PostgresTrackingRecorder):
         """SQL with `{name}` placeholders bound to this view's qualified tables."""
         return SQL(template).format(**{key: self.table(value) for key, value in tables.items()})
 
-    def commit(self, tracking: Tracking, work: Work) -> None:
-        """Apply `work` and record `tracking` atomically, once per position."""
+    def commit(self, through: int, work: Work) -> None:
+        """Apply `work` and move the position to `through` atomically.
+
+        `work` is given the position the view already holds and must apply
+        only the events after it, so every event is applied exactly once.
+        """
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 SQL("SELECT notification_id FROM {0}.{1} WHERE application_name = %s FOR UPDATE").format(
                     Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
                 ),
-                (tracking.application_name,),
+                (APPLICATION_NAME,),
             )
             row = cursor.fetchone()
-            if row is None or row["notification_id"] < tracking.notification_id:
-                work(cursor)
-                self._insert_tracking(cursor, tracking)
+            applied = row["notification_id"] if row is not None else 0
+            if applied < through:
+                work(cursor, applied)
+                self._insert_tracking(cursor, Tracking(APPLICATION_NAME, through))
         with self._position_changed:
-            self._position = max(self._position, tracking.notification_id)
+            self._position = max(self._position, through)
             self._position_changed.notify_all()
 
     def position(self) -> int:
@@ -95,15 +111,58 @@ class View(PostgresTrackingRecorder):
                 self._position_changed.wait(min(poll, remaining))
             poll = min(poll * 2, 0.1)
 
+    def vacuum(self) -> None:
+        """Merge index pending lists and refresh planner statistics (after a rebuild).
+
+        Freshly bulk-loaded GIN indexes answer from an unmerged pending list,
+        several times slower, until autovacuum gets to them.
+        """
+        with self.datastore.get_connection() as connection:
+            for name in self.tables:
+                connection.execute(SQL("VACUUM ANALYZE {0}").format(self.table(name)))
+
     def drop_tables(self) -> None:
-        """Remove this view's rows and its tracking position (for a rebuild)."""
+        """Remove this view's rows and reset its position to 0 (for a rebuild).
+
+        The tracking table itself stays: the library keeps a migration marker
+        in it, and a tracking table recreated without one is "migrated" (renamed
+        aside) at the next start, which fails the second time.
+        """
         with self.datastore.transaction(commit=True) as cursor:
             for name in self.tables:
                 cursor.execute(SQL("DROP TABLE IF EXISTS {0} CASCADE").format(self.table(name)))
-            cursor.execute(SQL("DROP TABLE IF EXISTS {0}").format(self.table(self.tracking_table_name)))
+            cursor.execute(
+                SQL("UPDATE {0} SET notification_id = 0 WHERE application_name = {1}").format(
+                    self.table(self.tracking_table_name), Literal(APPLICATION_NAME)
+                )
+            )
         with self._position_changed:
             self._position = 0
 
     def _ddl(self, statements: Sequence[str]) -> list[Composed]:
         schema: Composable = Identifier(self.datastore.schema)
         return [SQL(statement).format(schema=schema) for statement in statements]
+
+
+@dataclass(frozen=True)
+class Logged:
+    """An event with its position in the log."""
+
+    position: int
+    event: DomainEventProtocol[UUID]
+
+
+class BatchProjection(Projection[TView]):
+    """A projection that applies events a batch (one transaction) at a time."""
+
+    #: Topics of the events this projection reads; the others only move its position.
+    topics: tuple[str, ...] = ()
+
+    @abstractmethod
+    def process_batch(self, events: Sequence[Logged], through: int) -> None:
+        """Apply `events` (positions ascending) and record position `through`."""
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """One event is a batch of one (the library's single-event entry point)."""
+        logged = Logged(tracking.notification_id, domain_event)
+        self.process_batch([logged], tracking.notification_id)

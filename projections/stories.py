@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from domain.story import Story
-from projections.base import View
+from projections.base import BatchProjection, Logged, View
 
 _DDL = (
     """CREATE TABLE IF NOT EXISTS {schema}.story_catalogue (
@@ -35,16 +30,22 @@ class StoryView(View):
     def schema_ddl(self) -> Sequence[str]:
         return _DDL
 
-    def record_story(self, event: Story.Created, tracking: Tracking) -> None:
+    def record_stories(self, created: Sequence[Logged], through: int) -> None:
+        """Add the stories created (positions ascending) and move the position to `through`."""
         statement = self.sql(
             "INSERT INTO {stories} VALUES (%s, %s, %s, %s, %s, %s)", stories="story_catalogue"
         )
-        params = (event.slug, event.originator_id, event.title, event.description, event.by, event.timestamp)
 
-        def insert(cursor: Cursor[DictRow]) -> None:
-            cursor.execute(statement, params)
+        def insert(cursor: Cursor[DictRow], applied: int) -> None:
+            rows = [
+                (event.slug, event.originator_id, event.title, event.description, event.by, event.timestamp)
+                for logged in created
+                if logged.position > applied and isinstance(event := logged.event, Story.Created)
+            ]
+            if rows:
+                cursor.executemany(statement, rows)
 
-        self.commit(tracking, insert)
+        self.commit(through, insert)
 
     def story(self, slug: str) -> dict[str, Any] | None:
         statement = self.sql(f"SELECT {_COLUMNS} FROM {{stories}} WHERE slug = %s", stories="story_catalogue")
@@ -72,14 +73,9 @@ def _story(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class StoryProjection(Projection[StoryView]):
+class StoryProjection(BatchProjection[StoryView]):
     name = "stories"
+    topics = (Story.Created.TOPIC,)
 
-    @singledispatchmethod
-    def process_event(self, domain_event: DomainEventProtocol[UUID], tracking: Tracking) -> None:
-        """Events of other aggregates only move the position forward."""
-        self.view.commit(tracking, lambda cursor: None)
-
-    @process_event.register(Story.Created)
-    def _created(self, domain_event: Story.Created, tracking: Tracking) -> None:
-        self.view.record_story(domain_event, tracking)
+    def process_batch(self, events: Sequence[Logged], through: int) -> None:
+        self.view.record_stories(events, through)

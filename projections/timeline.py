@@ -17,15 +17,12 @@ so every as-of read is one indexed query.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
+import orjson
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
@@ -33,6 +30,7 @@ from psycopg.types.json import Jsonb
 from domain.fold import Revision
 from domain.occurrence import Occurrence
 from domain.values import entity_id
+from projections.base import BatchProjection, Logged
 from projections.timeline_queries import TimelineReads
 from projections.timeline_rows import StateRow, derive_rows
 
@@ -106,90 +104,188 @@ class TimelineView(TimelineReads):
     def schema_ddl(self) -> Sequence[str]:
         return _DDL
 
-    def record_revision(
-        self, occurrence_id: UUID, revision: Revision, position: int, tracking: Tracking
-    ) -> None:
-        self.commit(tracking, lambda cursor: self._record(cursor, occurrence_id, revision, position))
+    def record_revisions(self, revisions: Sequence[PositionedRevision], through: int) -> None:
+        """Apply revisions (positions ascending) and move the position to `through`."""
+        self.commit(through, lambda cursor, applied: self._record(cursor, revisions, applied))
 
-    def _record(
-        self, cursor: Cursor[DictRow], occurrence_id: UUID, revision: Revision, position: int
-    ) -> None:
-        earlier = self._revisions(cursor, occurrence_id)
-        revision = _after_previous(earlier, revision)
+    def _record(self, cursor: Cursor[DictRow], revisions: Sequence[PositionedRevision], applied: int) -> None:
+        by_occurrence: dict[UUID, list[PositionedRevision]] = {}
+        for item in revisions:
+            if item.position > applied:
+                by_occurrence.setdefault(item.occurrence_id, []).append(item)
+        if not by_occurrence:
+            return
+        earlier = self._revisions(cursor, list(by_occurrence))
+        batch = _Batch()
+        for occurrence_id, new in by_occurrence.items():
+            batch.add(occurrence_id, earlier.get(occurrence_id, []), new)
+        self._close(cursor, batch.closing)
+        self._copy(cursor, "timeline_revisions", _REVISION_COLUMNS, batch.revisions)
+        self._insert_states(cursor, batch.states)
+        self._copy(cursor, "timeline_edges", _EDGE_COLUMNS, batch.edges)
+        self._insert_entities(cursor, batch.entities)
+
+    def _revisions(self, cursor: Cursor[DictRow], occurrence_ids: list[UUID]) -> dict[UUID, list[Revision]]:
         cursor.execute(
             self.sql(
-                "INSERT INTO {revisions} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "SELECT occurrence_id, version, type, reported_at, recorded_at, by_principal, reason,"
+                " source, body FROM {revisions} WHERE occurrence_id = ANY(%s)"
+                " ORDER BY occurrence_id, version",
                 revisions="timeline_revisions",
             ),
-            (
-                occurrence_id,
-                revision.version,
-                revision.type,
-                revision.reported_at,
-                revision.recorded_at,
-                position,
-                revision.by,
-                revision.reason,
-                Jsonb(revision.source) if revision.source is not None else None,
-                Jsonb(revision.body),
-            ),
+            (occurrence_ids,),
         )
-        recorded_at = revision.recorded_at
-        assert recorded_at is not None
-        rows = derive_rows(occurrence_id, [*earlier, revision])
+        found: dict[UUID, list[Revision]] = {}
+        for row in cursor.fetchall():
+            found.setdefault(row["occurrence_id"], []).append(
+                Revision(
+                    version=row["version"],
+                    type=row["type"],
+                    reported_at=row["reported_at"],
+                    recorded_at=row["recorded_at"],
+                    by=row["by_principal"],
+                    body=row["body"],
+                    reason=row["reason"],
+                    source=row["source"],
+                )
+            )
+        return found
+
+    def _close(self, cursor: Cursor[DictRow], closing: list[tuple[UUID, datetime]]) -> None:
+        """End, in record time, the rows a batch supersedes."""
+        if not closing:
+            return
+        ids, moments = [c[0] for c in closing], [c[1] for c in closing]
         for table, column in (("timeline_states", "occurrence_id"), ("timeline_edges", "source_id")):
             cursor.execute(
                 self.sql(
-                    f"UPDATE {{table}} SET recorded_to = %s WHERE {column} = %s AND recorded_to = 'infinity'",
+                    f"UPDATE {{table}} t SET recorded_to = c.moment"
+                    f" FROM unnest(%s::uuid[], %s::timestamptz[]) AS c(id, moment)"
+                    f" WHERE t.{column} = c.id AND t.recorded_to = 'infinity'",
                     table=table,
                 ),
-                (recorded_at, occurrence_id),
+                (ids, moments),
             )
-        self._insert_states(cursor, occurrence_id, rows, recorded_at)
-        self._insert_entities(cursor, rows[-1].view)
 
-    def _revisions(self, cursor: Cursor[DictRow], occurrence_id: UUID) -> list[Revision]:
+    def _copy(self, cursor: Cursor[DictRow], table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with cursor.copy(self.sql(f"COPY {{table}} ({columns}) FROM STDIN", table=table)) as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def _insert_states(self, cursor: Cursor[DictRow], states: list[tuple[Any, ...]]) -> None:
+        # Through a staging table: COPY cannot compute the search vector.
+        if not states:
+            return
         cursor.execute(
             self.sql(
-                "SELECT version, type, reported_at, recorded_at, by_principal, reason, source, body "
-                "FROM {revisions} WHERE occurrence_id = %s ORDER BY version",
-                revisions="timeline_revisions",
-            ),
-            (occurrence_id,),
-        )
-        return [
-            Revision(
-                version=row["version"],
-                type=row["type"],
-                reported_at=row["reported_at"],
-                recorded_at=row["recorded_at"],
-                by=row["by_principal"],
-                body=row["body"],
-                reason=row["reason"],
-                source=row["source"],
-            )
-            for row in cursor.fetchall()
-        ]
-
-    def _insert_states(
-        self, cursor: Cursor[DictRow], occurrence_id: UUID, rows: list[StateRow], recorded_at: datetime
-    ) -> None:
-        cursor.executemany(
-            self.sql(
-                "INSERT INTO {states} (occurrence_id, fold_index, recorded_from, reported_from,"
-                " reported_to, version, retracted, kind, occurred_start, occurred_end,"
-                " first_reported_at, stories, actor_ids, place_ids, search, view, history)"
-                " VALUES (%s, %s, %s, %s, coalesce(%s, 'infinity'::timestamptz), %s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, to_tsvector('english', %s), %s, %s)",
+                "CREATE TEMP TABLE IF NOT EXISTS timeline_states_staging ON COMMIT DELETE ROWS"
+                " AS SELECT *, NULL::text AS search_text FROM {states} WITH NO DATA",
                 states="timeline_states",
+            )
+        )
+        staged = _STATE_COLUMNS.replace("search,", "search_text,")
+        computed = _STATE_COLUMNS.replace("search,", "to_tsvector('english', search_text),")
+        with cursor.copy(f"COPY timeline_states_staging ({staged}) FROM STDIN") as copy:
+            for row in states:
+                copy.write_row(row)
+        cursor.execute(
+            self.sql(
+                f"INSERT INTO {{states}} ({_STATE_COLUMNS}) SELECT {computed} FROM timeline_states_staging",
+                states="timeline_states",
+            )
+        )
+
+    def _insert_entities(self, cursor: Cursor[DictRow], entities: dict[str, list[Any]]) -> None:
+        if not entities:
+            return
+        cursor.execute(
+            self.sql(
+                "INSERT INTO {entities} SELECT * FROM unnest(%s::text[], %s::text[], %s::bool[], %s::bool[])"
+                " ON CONFLICT (id) DO UPDATE SET"
+                " is_actor = {entities}.is_actor OR excluded.is_actor,"
+                " is_place = {entities}.is_place OR excluded.is_place",
+                entities="timeline_entities",
             ),
-            [
+            (
+                list(entities),
+                [e[0] for e in entities.values()],
+                [e[1] for e in entities.values()],
+                [e[2] for e in entities.values()],
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class PositionedRevision:
+    position: int
+    occurrence_id: UUID
+    revision: Revision
+
+
+_REVISION_COLUMNS = (
+    "occurrence_id, version, type, reported_at, recorded_at, position, by_principal, reason, source, body"
+)
+_STATE_COLUMNS = (
+    "occurrence_id, fold_index, recorded_from, recorded_to, reported_from, reported_to, version,"
+    " retracted, kind, occurred_start, occurred_end, first_reported_at, stories, actor_ids, place_ids,"
+    " search, view, history"
+)
+_EDGE_COLUMNS = "source_id, target_id, type, recorded_from, recorded_to, reported_from, reported_to"
+
+
+def _json(value: Any) -> Jsonb:
+    # orjson encodes the view rows several times faster than the standard library.
+    return Jsonb(value, dumps=orjson.dumps)
+
+
+# Open ends, written as PostgreSQL's own 'infinity' (COPY's text format).
+_INFINITY = "infinity"
+
+
+class _Batch:
+    """The rows a batch of revisions adds, the same whatever the batch boundaries.
+
+    Each revision derives its occurrence's states anew; the states of a
+    revision followed by another in the same batch are closed, in record
+    time, at that next revision, exactly as if they had been applied one by one.
+    """
+
+    def __init__(self) -> None:
+        self.closing: list[tuple[UUID, datetime]] = []
+        self.revisions: list[tuple[Any, ...]] = []
+        self.states: list[tuple[Any, ...]] = []
+        self.edges: list[tuple[Any, ...]] = []
+        self.entities: dict[str, list[Any]] = {}
+
+    def add(self, occurrence_id: UUID, earlier: list[Revision], new: list[PositionedRevision]) -> None:
+        known = list(earlier)
+        recorded: list[Revision] = []
+        for item in new:
+            revision = _after_previous(known, item.revision)
+            known.append(revision)
+            recorded.append(revision)
+            self.revisions.append(_revision_row(occurrence_id, revision, item.position))
+        if earlier:
+            self.closing.append((occurrence_id, _recorded(recorded[0])))
+        for index, revision in enumerate(recorded):
+            until: datetime | str = _recorded(recorded[index + 1]) if index + 1 < len(recorded) else _INFINITY
+            rows = derive_rows(occurrence_id, known[: len(earlier) + index + 1])
+            self._add_rows(occurrence_id, rows, _recorded(revision), until)
+
+    def _add_rows(
+        self, occurrence_id: UUID, rows: list[StateRow], since: datetime, until: datetime | str
+    ) -> None:
+        for row in rows:
+            reported_to: datetime | str = row.reported_to or _INFINITY
+            self.states.append(
                 (
                     occurrence_id,
                     row.fold_index,
-                    recorded_at,
+                    since,
+                    until,
                     row.reported_from,
-                    row.reported_to,
+                    reported_to,
                     row.version,
                     row.retracted,
                     row.kind,
@@ -200,48 +296,44 @@ class TimelineView(TimelineReads):
                     row.actor_ids,
                     row.place_ids,
                     row.search_text,
-                    Jsonb(row.view),
-                    Jsonb(row.history),
+                    _json(row.view),
+                    _json(row.history),
                 )
-                for row in rows
-            ],
-        )
-        edges = [
-            (
-                occurrence_id,
-                UUID(relation["target"]),
-                relation["type"],
-                recorded_at,
-                row.reported_from,
-                row.reported_to,
             )
-            for row in rows
-            for relation in row.relations
-            if row.reported_to is None or row.reported_from < row.reported_to
-        ]
-        if edges:
-            cursor.executemany(
-                self.sql(
-                    "INSERT INTO {edges} (source_id, target_id, type, recorded_from, reported_from,"
-                    " reported_to) VALUES (%s, %s, %s, %s, %s, coalesce(%s, 'infinity'::timestamptz))",
-                    edges="timeline_edges",
-                ),
-                edges,
-            )
-
-    def _insert_entities(self, cursor: Cursor[DictRow], view: dict[str, Any]) -> None:
+            if row.reported_to is None or row.reported_from < row.reported_to:
+                for relation in row.relations:
+                    target, kind = UUID(relation["target"]), relation["type"]
+                    self.edges.append(
+                        (occurrence_id, target, kind, since, until, row.reported_from, reported_to)
+                    )
+        view = rows[-1].view
         names = [(actor["name"], True, False) for actor in view["actors"]]
         names += [(place, False, True) for place in view["places"]]
-        if names:
-            cursor.executemany(
-                self.sql(
-                    "INSERT INTO {entities} VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET"
-                    " is_actor = {entities}.is_actor OR excluded.is_actor,"
-                    " is_place = {entities}.is_place OR excluded.is_place",
-                    entities="timeline_entities",
-                ),
-                [(entity_id(name), name, is_actor, is_place) for name, is_actor, is_place in names],
-            )
+        for name, is_actor, is_place in names:
+            key = entity_id(name)
+            entity = self.entities.setdefault(key, [name, False, False])
+            entity[1] = entity[1] or is_actor
+            entity[2] = entity[2] or is_place
+
+
+def _recorded(revision: Revision) -> datetime:
+    assert revision.recorded_at is not None
+    return revision.recorded_at
+
+
+def _revision_row(occurrence_id: UUID, revision: Revision, position: int) -> tuple[Any, ...]:
+    return (
+        occurrence_id,
+        revision.version,
+        revision.type,
+        revision.reported_at,
+        revision.recorded_at,
+        position,
+        revision.by,
+        revision.reason,
+        _json(revision.source) if revision.source is not None else None,
+        _json(revision.body),
+    )
 
 
 def _after_previous(earlier: list[Revision], revision: Revision) -> Revision:
@@ -256,15 +348,17 @@ def _after_previous(earlier: list[Revision], revision: Revision) -> Revision:
     return revision
 
 
-class TimelineProjection(Projection[TimelineView]):
+class TimelineProjection(BatchProjection[TimelineView]):
     name = "timeline"
+    topics = tuple(
+        event.TOPIC
+        for event in (Occurrence.Reported, Occurrence.Amended, Occurrence.Linked, Occurrence.Retracted)
+    )
 
-    @singledispatchmethod
-    def process_event(self, domain_event: DomainEventProtocol[UUID], tracking: Tracking) -> None:
-        """Events of other aggregates only move the position forward."""
-        self.view.commit(tracking, lambda cursor: None)
-
-    @process_event.register(Occurrence.Event)
-    def _revision(self, domain_event: Occurrence.Event, tracking: Tracking) -> None:
-        revision = Occurrence.revision_of(domain_event)
-        self.view.record_revision(domain_event.originator_id, revision, tracking.notification_id, tracking)
+    def process_batch(self, events: Sequence[Logged], through: int) -> None:
+        revisions = [
+            PositionedRevision(logged.position, event.originator_id, Occurrence.revision_of(event))
+            for logged in events
+            if isinstance(event := logged.event, Occurrence.Event)
+        ]
+        self.view.record_revisions(revisions, through)

@@ -49,8 +49,7 @@ def settings_for(database_url: str, schema: str, **overrides: object) -> Setting
         database_url=database_url,
         database_schema=schema,
         tokens=TOKENS,
-        write_timeout=20,
-        **overrides,  # type: ignore[arg-type]
+        **{"write_timeout": 20, "write_rate_limit": "off", **overrides},  # type: ignore[arg-type]
     )
 
 

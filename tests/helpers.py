@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi.testclient import TestClient
 from psycopg.sql import SQL
 
 from newsline.bootstrap import Newsline
+from tests.conftest import EDITOR
 
 
 def view_checksums(newsline: Newsline) -> dict[str, str]:
@@ -32,3 +36,11 @@ def rebuild(newsline: Newsline) -> None:
         view.create_table()
     newsline.start_projections()
     assert newsline.wait_for_views(newsline.head(), timeout=60)
+
+
+def write(client: TestClient, path: str, body: dict[str, Any], method: str = "POST") -> dict[str, Any]:
+    """A write as the editor that must succeed; its answer."""
+    answer = client.request(method, path, json=body, headers=EDITOR)
+    assert answer.status_code in (200, 201), answer.text
+    result: dict[str, Any] = answer.json()
+    return result

@@ -6,9 +6,12 @@ from dataclasses import asdict, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api.deps import Reader, TimelineDep
-from api.params import TimelineParams, encode_cursor
+from api.answers import timeline_answer
+from api.deps import Reader, StoriesDep, TimelineDep
+from api.exports import RESPONSES, ExportFormat, export_response
+from api.params import TimelineParams
 from api.schemas.catalogue import EntityList
 from api.schemas.occurrences import TimelinePublic
 from api.schemas.problems import problems
@@ -33,13 +36,20 @@ def list_entities(
     )
 
 
-@router.get("/{entity_id}/timeline", response_model=TimelinePublic)
+@router.get("/{entity_id}/timeline", response_model=TimelinePublic, responses=RESPONSES)
 def entity_timeline(
-    entity_id: str, timeline: TimelineDep, query: TimelineParams, _: Reader
-) -> TimelinePublic:
+    entity_id: str,
+    timeline: TimelineDep,
+    stories: StoriesDep,
+    query: TimelineParams,
+    _: Reader,
+    export: ExportFormat,
+) -> TimelinePublic | Response:
     """The occurrences that name the entity, in valid-time order."""
-    if timeline.entity(entity_id) is None:
+    entity = timeline.entity(entity_id)
+    if entity is None:
         raise EntityNotFound(entity_id)
-    page = timeline.timeline(replace(query, entity=entity_id))
-    cursor = encode_cursor(page.next_after) if page.next_after else None
-    return TimelinePublic.model_validate({"items": page.items, "next_cursor": cursor})
+    if export:
+        query = replace(query, entity=entity_id)
+        return export_response(timeline, stories, query, export, entity.name, entity_id)
+    return timeline_answer(timeline.timeline(replace(query, entity=entity_id)))

@@ -1,38 +1,56 @@
-"""The global event log, in record order."""
+"""The global event log, in record order: a page at a time, or live."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppDep, Reader
+from api.deps import AppDep, NewslineDep, Reader
+from api.live import follower, public_event, stream_events
 from api.schemas.catalogue import EventPage
 from api.schemas.problems import problems
+from domain.errors import StoryNotFound, ValidationFailed
 from domain.event_log import read_log
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=problems(401, 422))
 
+Position = Annotated[int, Query(ge=0, le=2**62, description="position to read after")]
+
 
 @router.get("", response_model=EventPage)
 def event_log(
-    app: AppDep,
-    _: Reader,
-    after: Annotated[int, Query(ge=0, le=2**62, description="position to read after")] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    app: AppDep, _: Reader, after: Position = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> EventPage:
     """Events after a position; `next` is the position to ask after next time."""
     entries = read_log(app, after, limit)
-    items = [
-        {
-            "position": entry.position,
-            "occurrence_id": None if entry.is_story else entry.aggregate_id,
-            "story_id": entry.aggregate_id if entry.is_story else None,
-            "type": entry.type,
-            "version": entry.version,
-            "recorded_at": entry.recorded_at,
-            "data": entry.data,
-        }
-        for entry in entries
-    ]
+    items = [public_event(entry) for entry in entries]
     return EventPage.model_validate({"items": items, "next": entries[-1].position if entries else after})
+
+
+@router.get(
+    "/stream",
+    response_class=EventSourceResponse,
+    responses={**problems(404), 200: {"content": {"text/event-stream": {}}, "description": "live events"}},
+)
+async def event_stream(
+    request: Request,
+    newsline: NewslineDep,
+    _: Reader,
+    after: Position = 0,
+    story: Annotated[str | None, Query(max_length=200, description="only this story's events")] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> EventSourceResponse:
+    """The log as Server-Sent Events (`id:` = position); resumes after `Last-Event-ID` or `after`."""
+    if last_event_id:  # a reconnecting EventSource sends it with the original URL: it wins
+        text = last_event_id.strip()
+        if not (text.isascii() and text.isdigit() and len(text) < 19):
+            raise ValidationFailed.single("Last-Event-ID", "must be a position this stream sent")
+        after = int(text)
+    if story and await run_in_threadpool(newsline.stories.story, story) is None:
+        raise StoryNotFound(story)
+    events = stream_events(newsline, follower(request, newsline), after, story or None)
+    # A client that stops reading for half a minute is dropped rather than buffered for.
+    return EventSourceResponse(events, ping=newsline.settings.stream_keepalive, send_timeout=30)

@@ -10,9 +10,6 @@ from api.errors import problem_response
 
 router = APIRouter(tags=["operations"])
 
-# Readiness tolerates this many events of projection lag.
-READY_LAG = 100
-
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
@@ -28,7 +25,8 @@ def readyz(newsline: NewslineDep) -> JSONResponse:
         positions = {spec.name: spec.view.position() for spec in newsline.specs}
     except Exception as error:  # any failure to reach the database means not ready
         return problem_response(503, f"the database is unreachable: {type(error).__name__}")
-    lagging = {name: head - position for name, position in positions.items() if head - position > READY_LAG}
+    allowed = newsline.settings.ready_max_lag
+    lagging = {name: head - position for name, position in positions.items() if head - position > allowed}
     if lagging:
         return problem_response(
             503, f"projections are catching up: {lagging}", head=head, positions=positions

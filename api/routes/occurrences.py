@@ -7,12 +7,18 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from api.answers import expected_version, occurrence_answer, occurrence_response, write_request
+from api.answers import (
+    expected_version,
+    occurrence_answer,
+    occurrence_response,
+    timeline_answer,
+    write_request,
+)
 from api.deps import AppDep, NewslineDep, Reader, TimelineDep, Writer
 from api.errors import Problem
-from api.params import AsOf, IdempotencyKey, IfMatch, TimelineParams, encode_cursor, optional_instant
+from api.params import AsOf, IdempotencyKey, IfMatch, TimelineParams, optional_instant
 from api.schemas.occurrences import (
     HistoryPublic,
     OccurrenceCreate,
@@ -28,7 +34,7 @@ from domain.values import entity_id
 
 router = APIRouter(prefix="/v1/occurrences", tags=["occurrences"], responses=problems(401, 422))
 
-_WRITE_RESPONSES = problems(400, 401, 403, 404, 409, 412, 422, 503)
+_WRITE_RESPONSES = problems(400, 401, 403, 404, 409, 412, 413, 422, 429, 503)
 
 
 @router.post("", status_code=201, response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
@@ -51,7 +57,7 @@ def search_occurrences(
     place: str | None = None,
     story: str | None = None,
     q: Annotated[str | None, Query(max_length=500, description="full-text search")] = None,
-) -> TimelinePublic:
+) -> Response:
     """Search occurrences by kind, actor, place, story, text and valid time."""
     query = replace(
         query,
@@ -60,9 +66,7 @@ def search_occurrences(
         story=story or None,
         text=q or None,
     )
-    page = timeline.timeline(query)
-    cursor = encode_cursor(page.next_after) if page.next_after else None
-    return TimelinePublic.model_validate({"items": page.items, "next_cursor": cursor})
+    return timeline_answer(timeline.timeline(query))
 
 
 @router.get(

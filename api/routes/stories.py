@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from api.answers import write_request
+from api.answers import timeline_answer, write_request
 from api.deps import AppDep, NewslineDep, Reader, StoriesDep, TimelineDep, Writer
 from api.errors import Problem
-from api.params import IdempotencyKey, TimelineParams, encode_cursor, optional_instant, parse_instant
+from api.exports import RESPONSES, ExportFormat, export_response
+from api.params import IdempotencyKey, TimelineParams, optional_instant, parse_instant
 from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
 from api.schemas.problems import problems
@@ -22,12 +23,16 @@ from projections.story_changes import story_changes
 router = APIRouter(prefix="/v1/stories", tags=["stories"], responses=problems(401, 404, 422))
 
 
-def _existing(stories: StoryView, slug: str) -> None:
-    if stories.story(slug) is None:
+def _existing(stories: StoryView, slug: str) -> dict[str, Any]:
+    story = stories.story(slug)
+    if story is None:
         raise StoryNotFound(slug)
+    return story
 
 
-@router.post("", status_code=201, response_model=StoryPublic, responses=problems(400, 403, 409, 503))
+@router.post(
+    "", status_code=201, response_model=StoryPublic, responses=problems(400, 403, 409, 413, 429, 503)
+)
 def create_story(
     body: StoryCreate,
     app: AppDep,
@@ -68,15 +73,21 @@ def get_story(slug: str, stories: StoriesDep, _: Reader) -> StoryPublic:
     return StoryPublic.model_validate(story)
 
 
-@router.get("/{slug}/timeline", response_model=TimelinePublic)
+@router.get("/{slug}/timeline", response_model=TimelinePublic, responses=RESPONSES)
 def story_timeline(
-    slug: str, stories: StoriesDep, timeline: TimelineDep, query: TimelineParams, _: Reader
-) -> TimelinePublic:
+    slug: str,
+    stories: StoriesDep,
+    timeline: TimelineDep,
+    query: TimelineParams,
+    _: Reader,
+    export: ExportFormat,
+) -> TimelinePublic | Response:
     """The story's occurrences in valid-time order."""
-    _existing(stories, slug)
-    page = timeline.timeline(replace(query, story=slug))
-    cursor = encode_cursor(page.next_after) if page.next_after else None
-    return TimelinePublic.model_validate({"items": page.items, "next_cursor": cursor})
+    story = _existing(stories, slug)
+    if export:
+        query = replace(query, story=slug)
+        return export_response(timeline, stories, query, export, story["title"], slug)
+    return timeline_answer(timeline.timeline(replace(query, story=slug)))
 
 
 @router.get("/{slug}/changes", response_model=StoryChangesPublic)

@@ -27,7 +27,9 @@ _MEANINGS = {
     404: "not found (as of the given time)",
     409: "conflicts with what is recorded, or an Idempotency-Key reused with another body",
     412: "If-Match names a stale version",
+    413: "the request body is too large",
     422: "invalid input; `errors` names each bad field",
+    429: "too many writes with this token; wait the seconds in Retry-After",
     503: "the database is unavailable, or the views have not caught up yet",
 }
 

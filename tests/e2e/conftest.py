@@ -38,12 +38,20 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(
-        self, *args: str, tokens: str = f"{TOKEN}:e2e:editor", env: dict[str, str] | None = None
+        self,
+        *args: str,
+        tokens: str = f"{TOKEN}:e2e:editor",
+        env: dict[str, str] | None = None,
+        settings: dict[str, str] | None = None,
     ) -> None:
-        """Start `newsline serve`; by default on an embedded PostgreSQL in the data dir."""
+        """Start `newsline serve`; by default on an embedded PostgreSQL in the data dir.
+
+        `settings` adds NEWSLINE_ variables to the default environment.
+        """
         if env is None:
             env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLINE_")}
             env |= {"NEWSLINE_DATA_DIR": str(self.data_dir), "NEWSLINE_TOKENS": tokens}
+            env |= settings or {}
         command = [sys.executable, "-m", "newsline", "serve", "--port", str(self.port), *args]
         self.process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -68,9 +76,10 @@ class Server:
         return httpx.get(f"{self.url}{path}", params=params, timeout=10)
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
-    data_dir = Path(tempfile.mkdtemp(prefix="nl-e2e-"))
+@contextlib.contextmanager
+def server_in_new_directory(prefix: str) -> Iterator[Server]:
+    """A Server on a data directory of its own, and everything it started stopped afterwards."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     server = Server(data_dir)
     yield server
     if server.process is not None and server.process.poll() is None:
@@ -80,3 +89,9 @@ def server() -> Iterator[Server]:
     if pid_file.exists():
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with server_in_new_directory("nl-e2e-") as server:
+        yield server

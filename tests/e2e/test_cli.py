@@ -81,6 +81,12 @@ def test_rebuild_replays_the_log_into_identical_views(environment: dict[str, str
         assert result.returncode == 0, result.stderr
         assert "rebuilt every view" in result.stdout
         assert view_checksums(newsline) == before
+        # Rebuilding again, then starting anew, still works (and changes nothing).
+        assert newsline_command(environment, "rebuild").returncode == 0
+        for _ in range(2):
+            again = newsline_command(environment, "seed")
+            assert again.returncode == 0, again.stderr
+        assert view_checksums(newsline) == before
     finally:
         newsline.close()
 

@@ -32,6 +32,8 @@ def stopped_views(database_url: str) -> Iterator[tuple[Newsline, dict[str, str]]
         **os.environ,
         "NEWSLINE_DATABASE_URL": database_url,
         "NEWSLINE_DATABASE_SCHEMA": schema,
+        # Small batches, so that the worker is killed between and inside commits.
+        "NEWSLINE_PROJECTION_BATCH_SIZE": "25",
     }
     yield newsline, env
     newsline.close()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from eventsourcing.persistence import Tracking
-
 from domain.fold import Revision
 from newsline.bootstrap import Newsline
+from projections.timeline import PositionedRevision
 from tests.integration.test_timeline_view import ALICE, at, synced
 from tests.unit.test_service import fields
 
@@ -26,7 +25,8 @@ def test_record_time_stays_increasing_when_writer_clocks_disagree(newsline: News
         None,
         first - timedelta(seconds=5),
     )
-    newsline.timeline.record_revision(written.id, behind, newsline.head() + 1000, Tracking("skew-test", 1))
+    position = newsline.head() + 1  # the last test of its module: nothing is written after it
+    newsline.timeline.record_revisions([PositionedRevision(position, written.id, behind)], position)
     second = newsline.timeline.recorded_at(written.id, 2)
     assert second is not None and second > first
     view = newsline.timeline.occurrence(written.id)

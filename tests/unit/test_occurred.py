@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime
 
+import edtf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.occurred import InvalidOccurred, parse_occurred
 
@@ -71,3 +74,32 @@ def test_a_qualified_interval_end_flags_the_whole_interval() -> None:
 def test_rejects_what_cannot_be_placed_on_a_timeline(text: str) -> None:
     with pytest.raises(InvalidOccurred):
         parse_occurred(text)
+
+
+def _plain_date() -> st.SearchStrategy[str]:
+    two = st.integers(0, 35).map(lambda n: f"{n:02d}")
+    return st.builds(
+        lambda year, month, day, qualifier: year + month + day + qualifier,
+        st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+        st.sampled_from(["", "-"]).flatmap(lambda dash: two.map(lambda m: dash + m) if dash else st.just("")),
+        st.one_of(st.just(""), two.map(lambda d: "-" + d)),
+        st.sampled_from(["", "~", "?", "%"]),
+    ).filter(lambda text: not (text[4:5] == "" and "-" in text[5:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_plain_date(), st.tuples(_plain_date(), _plain_date()).map("/".join)))
+def test_plain_dates_skip_the_grammar_but_not_its_verdict(text: str) -> None:
+    """Plain dates are checked without the EDTF grammar; the verdict must not change."""
+
+    def accepted(check: object) -> bool:
+        try:
+            check()  # type: ignore[operator]
+        except Exception:
+            return False
+        return True
+
+    grammar_and_span = accepted(lambda: edtf.parse_edtf(text)) and accepted(
+        lambda: parse_occurred(text, checked=True)
+    )
+    assert accepted(lambda: parse_occurred(text)) == grammar_and_span

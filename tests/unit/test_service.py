@@ -55,6 +55,16 @@ class TestReporting:
         assert [type(e) for e in events] == [Occurrence.Reported]
         assert events[0].by == "alice"  # type: ignore[attr-defined]
 
+    def test_keeps_a_known_id_once(self, app: NewslineApplication) -> None:
+        known = uuid4()
+        written = app.report_occurrence(fields(), T0, ALICE, occurrence_id=known)
+        assert written.id == known and app.get_occurrence(known).version == 1
+        again = app.report_occurrence(fields(), T0, ALICE, occurrence_id=known)
+        assert again.replayed and again.id == known
+        with pytest.raises(Conflict):
+            app.report_occurrence(fields(title="Other"), T0, ALICE, occurrence_id=known)
+        assert app.get_occurrence(known).latest_state()["title"] == "Checkpoint shelled near Slaviansk"
+
     @pytest.mark.parametrize(
         ("override", "field"),
         [

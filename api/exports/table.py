@@ -1,0 +1,96 @@
+"""CSV: one row per occurrence, ACLED-style columns plus CAMEO/PLOVER codes and precision."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+from domain.kinds import KIND_CATALOGUE
+
+_CODES = {info.kind: info for info in KIND_CATALOGUE}
+
+COLUMNS = (
+    "event_id_cnty",
+    "event_date",
+    "event_date_end",
+    "year",
+    "time_precision",
+    "occurred",
+    "occurred_precision",
+    "event_type",
+    "cameo_code",
+    "plover_code",
+    "title",
+    "actor1",
+    "assoc_actor_1",
+    "actor2",
+    "assoc_actor_2",
+    "mentioned",
+    "location",
+    "source",
+    "source_outlet",
+    "source_url",
+    "source_reliability",
+    "notes",
+    "fatalities",
+    "figures",
+    "status",
+    "stories",
+    "reported_at",
+    "timestamp",
+)
+
+# ACLED's time_precision: 1 = the day is known, 2 = within a week or so, 3 = the month or less.
+_ACLED_PRECISION = {"second": 1, "minute": 1, "day": 1, "month": 3, "season": 3, "year": 3}
+
+
+def _names(entry: dict[str, Any], role: str) -> list[str]:
+    return [actor["name"] for actor in entry["actors"] if actor["role"] == role]
+
+
+def row(entry: dict[str, Any]) -> dict[str, Any]:
+    occurred, source = entry["occurred"], entry["source"]
+    start, end = datetime.fromisoformat(occurred["start"]), datetime.fromisoformat(occurred["end"])
+    agents, targets = _names(entry, "agent"), _names(entry, "target")
+    codes = _CODES[entry["kind"]]
+    return {
+        "event_id_cnty": entry["id"],
+        "event_date": start.date().isoformat(),
+        "event_date_end": end.date().isoformat(),
+        "year": start.year,
+        "time_precision": _ACLED_PRECISION[occurred["precision"]],
+        "occurred": occurred["edtf"],
+        "occurred_precision": occurred["precision"],
+        "event_type": entry["kind"],
+        "cameo_code": codes.cameo or "",
+        "plover_code": codes.plover or "",
+        "title": entry["title"],
+        "actor1": agents[0] if agents else "",
+        "assoc_actor_1": "; ".join(agents[1:]),
+        "actor2": targets[0] if targets else "",
+        "assoc_actor_2": "; ".join(targets[1:]),
+        "mentioned": "; ".join(_names(entry, "mentioned")),
+        "location": "; ".join(entry["places"]),
+        "source": source["name"],
+        "source_outlet": source.get("outlet") or "",
+        "source_url": source.get("article_url") or "",
+        "source_reliability": source.get("reliability") or "",
+        "notes": entry.get("summary") or "",
+        "fatalities": entry["figures"].get("killed", 0),
+        "figures": json.dumps(entry["figures"], sort_keys=True) if entry["figures"] else "",
+        "status": entry["status"],
+        "stories": "; ".join(entry["stories"]),
+        "reported_at": entry["reported_at"],
+        "timestamp": int(datetime.fromisoformat(entry["recorded_at"]).timestamp()),
+    }
+
+
+def render(entries: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(row(entry) for entry in entries)
+    return out.getvalue()

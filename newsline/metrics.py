@@ -1,0 +1,72 @@
+"""Store and projection metrics, read from PostgreSQL at scrape time.
+
+These describe the shared store, so every API process reports the same
+values whichever one a scrape reaches.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from newsline.bootstrap import Newsline
+
+
+class StoreCollector(Collector):
+    def __init__(self, newsline: Newsline) -> None:
+        self.newsline = newsline
+
+    def collect(self) -> Iterator[Any]:
+        head = self.newsline.head()
+        appended = CounterMetricFamily("newsline_events", "Events appended to the log (its head position)")
+        appended.add_metric([], head)
+        yield appended
+        size = GaugeMetricFamily(
+            "newsline_event_store_bytes", "Size of the event store table with its indexes"
+        )
+        size.add_metric([], self._store_bytes())
+        yield size
+        position = GaugeMetricFamily(
+            "newsline_projection_position", "Last log position a projection applied", labels=["projection"]
+        )
+        lag = GaugeMetricFamily(
+            "newsline_projection_lag_events",
+            "Events in the log a projection has not applied",
+            labels=["projection"],
+        )
+        lag_seconds = GaugeMetricFamily(
+            "newsline_projection_lag_seconds",
+            "Age of the oldest event a projection has not applied (0 when caught up)",
+            labels=["projection"],
+        )
+        now = time.time()
+        for spec in self.newsline.specs:
+            applied = spec.view.position()
+            position.add_metric([spec.name], applied)
+            lag.add_metric([spec.name], max(head - applied, 0))
+            oldest = self._recorded_at(applied + 1) if head > applied else None
+            lag_seconds.add_metric([spec.name], max(now - oldest, 0.0) if oldest else 0.0)
+        yield from (position, lag, lag_seconds)
+
+    def _recorded_at(self, position: int) -> float | None:
+        """When the event at a position was recorded (the writer's clock), as a Unix time."""
+        app = self.newsline.app
+        notifications = app.recorder.select_notifications(start=position, limit=1)
+        if not notifications:
+            return None
+        event: Any = app.mapper.to_domain_event(notifications[0])
+        return float(event.timestamp.timestamp())
+
+    def _store_bytes(self) -> int:
+        recorder: Any = self.newsline.app.recorder
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT pg_total_relation_size(format('%%I.%%I', %s::text, %s::text)::regclass) AS size",
+                (recorder.datastore.schema, recorder.events_table_name),
+            )
+            row = cursor.fetchone()
+        return int(row["size"]) if row else 0

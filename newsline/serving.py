@@ -1,0 +1,60 @@
+"""`newsline serve --workers N`: several API processes behind one port.
+
+The serving process keeps the projections (and the embedded PostgreSQL, if
+any); the API processes it starts are stateless: each builds its own
+connection pools from the same settings, with the projections off and the
+database URL of the serving process. Their request metrics are shared
+through prometheus_client's multiprocess files, so a scrape that reaches any
+one of them counts the requests of all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+from fastapi import FastAPI
+from psycopg.conninfo import make_conninfo
+
+from api.app import create_app
+from newsline import logs
+from newsline.bootstrap import Newsline
+from newsline.settings import Settings
+
+
+def api_process() -> FastAPI:
+    """The app of one API process (uvicorn calls this factory in each)."""
+    logs.configure(Settings().log_format)
+    return create_app()
+
+
+def serve_workers(newsline: Newsline, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    env = newsline.env
+    url = make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+    )
+    metrics_dir = tempfile.mkdtemp(prefix="newsline-metrics-")
+    # The API processes are spawned: they read their settings from the environment.
+    os.environ |= {
+        "NEWSLINE_DATABASE_URL": url,
+        "NEWSLINE_RUN_PROJECTIONS": "false",
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+    }
+    try:
+        uvicorn.run(
+            "newsline.serving:api_process",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+        )
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

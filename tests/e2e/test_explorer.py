@@ -1,0 +1,97 @@
+"""The timeline explorer in headless Chromium, against `newsline serve --seed`.
+
+Needs Debian's `chromium` (`.ci/run` installs it); without it only this test skips.
+The screenshot it takes is docs/explorer.png, shown in the README.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import EDITOR, TOKEN, Server
+from tests.unit.test_service import fields
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "explorer.png"
+READER_TOKEN = "explorer-reader-token"
+STORY = "russian-troops-ukraine-border"
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine: apt-get install chromium (.ci/run does)"
+)
+
+
+def amended_occurrence(server: Server) -> str:
+    """A shelling in the seeded story, reported at 08:15 and corrected at 11:00."""
+    body = fields(
+        stories=[STORY], reported_at="2014-05-19T08:15:00Z", title="Checkpoint shelled near Slaviansk"
+    )
+    headers = {**EDITOR, "Idempotency-Key": "explorer-shelling"}
+    created = httpx.post(f"{server.url}/v1/occurrences", json=body, headers=headers, timeout=30)
+    assert created.status_code == 201, created.text
+    identifier: str = created.json()["id"]
+    patch = {"figures": {"killed": 2}, "reason": "toll updated", "reported_at": "2014-05-19T11:00:00Z"}
+    amended = httpx.patch(f"{server.url}/v1/occurrences/{identifier}", json=patch, headers=EDITOR, timeout=30)
+    assert amended.status_code == 200, amended.text
+    return identifier
+
+
+def test_pick_a_story_slide_through_report_time_and_read_revisions(server: Server) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    server.start(
+        "--seed",
+        tokens=f"{TOKEN}:e2e:editor,{READER_TOKEN}:guest:reader",
+        settings={"NEWSLINE_READS_REQUIRE_AUTH": "true"},
+    )
+    shelling = amended_occurrence(server)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+            page.goto(f"{server.url}/?story={STORY}")
+            expect(page.locator("#message")).to_contain_text("needs a token")
+            page.fill("#token", READER_TOKEN)
+            page.click("#use-token")
+
+            entries = page.locator("#timeline li")
+            expect(page.locator("#timeline")).to_have_attribute("data-as-of", "latest")
+            latest = entries.count()
+            assert latest >= 15
+            expect(page.locator("#timeline .badge.disputed").first).to_be_visible()
+            expect(page.locator("#timeline .badge.corroborated").first).to_be_visible()
+            starts = page.locator("#timeline .when").all_text_contents()
+            assert starts[0].startswith("2014-03"), "ordered by valid time"
+
+            # The slider stops at each report time; at the first, less had been reported.
+            stops: list[str] = page.evaluate("() => state.stops")
+            slider = page.locator("#as-of")
+            slider.fill("0")
+            expect(page.locator("#timeline")).to_have_attribute("data-as-of", stops[0])
+            expect(page.locator("#as-of-label")).to_contain_text("as of 2014-05-07 12:00 UTC")
+            assert entries.count() < latest
+
+            # Between the report and its correction: the earlier toll, the correction marked as later.
+            slider.fill(str(next(i for i, stop in enumerate(stops) if stop.startswith("2014-05-19T08:15"))))
+            page.locator(f'#timeline li[data-id="{shelling}"]').click()
+            expect(page.locator("#revisions li")).to_have_count(2)
+            expect(page.locator("#occurrence-meta")).to_contain_text("version 1")
+            correction = page.locator('#revisions li[data-type="amended"]')
+            expect(correction).to_have_class("after-as-of")
+            expect(correction).to_contain_text("toll updated")
+            expect(correction.locator("td.field")).to_have_text("figures.killed")
+            expect(correction.locator("td.old")).to_have_text("1")
+            expect(correction.locator("td.new")).to_have_text("2")
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+
+            slider.fill(str(len(stops)))  # latest again
+            expect(page.locator("#timeline")).to_have_attribute("data-as-of", "latest")
+            expect(entries).to_have_count(latest)
+            expect(page.locator("#occurrence-meta")).to_contain_text("version 2")
+        finally:
+            browser.close()

@@ -1,0 +1,114 @@
+"""Bulk import: batches give the same store as one line at a time, bad lines aside."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from bench.corpus import Corpus
+from domain.occurrence import Occurrence
+from newsline.bootstrap import Newsline, build
+from newsline.importing import ImportReport, import_file
+from tests.conftest import drop_schema, new_schema, settings_for
+
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def fresh(database_url: str) -> Iterator[Any]:
+    """Newslines on schemas of their own, closed and dropped afterwards."""
+    made: list[tuple[Newsline, str]] = []
+
+    def make() -> Newsline:
+        schema = new_schema()
+        newsline = build(settings_for(database_url, schema), run_projections=False)
+        made.append((newsline, schema))
+        return newsline
+
+    yield make
+    for newsline, schema in made:
+        newsline.close()
+        drop_schema(database_url, schema)
+
+
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lines = [line.encode() for line in Corpus(400, seed=3).lines()]
+    bad = [
+        b"{not json",
+        b'{"title": "caf\xe9 in Latin-1"}',
+        json.dumps({"revision": "amended", "occurrence_id": UNKNOWN, "title": "x", "reason": "r"}).encode(),
+        json.dumps({"kind": "attack", "title": "no date", "source": {"name": "Wire A"}}).encode(),
+    ]
+    for offset, line in enumerate(bad):  # spread over several batches
+        lines.insert(17 + 90 * offset, line)
+    path = tmp_path_factory.mktemp("import") / "corpus.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def states(newsline: Newsline) -> dict[UUID, Any]:
+    app = newsline.app
+    found: dict[UUID, Any] = {}
+    for notification in app.recorder.select_notifications(start=1, limit=100_000):
+        event = app.mapper.to_domain_event(notification)
+        if isinstance(event, Occurrence.Event) and event.originator_id not in found:
+            occurrence = app.get_occurrence(event.originator_id)
+            found[event.originator_id] = [
+                (r.version, r.type, r.reported_at, r.by, r.body) for r in occurrence.revisions
+            ]
+    return found
+
+
+def numbers(report: ImportReport) -> list[int]:
+    return [number for number, _ in report.errors]
+
+
+def test_batches_write_what_single_lines_write(fresh: Any, corpus_file: Path) -> None:
+    batched, single = fresh(), fresh()
+    seen: list[int] = []
+    by_batch = import_file(batched.app, corpus_file, batch_lines=37, progress=seen.append)
+    by_line = import_file(single.app, corpus_file, batch_lines=1)
+    assert (by_batch.written, by_batch.replayed) == (by_line.written, by_line.replayed)
+    assert by_batch.written >= 390
+    assert numbers(by_batch) == numbers(by_line) == [18, 108, 198, 288]
+    assert "UTF-8" in by_batch.errors[1][1] and "does not exist" in by_batch.errors[2][1].lower()
+    assert states(batched) == states(single)
+    assert seen == sorted(seen) and seen[-1] == corpus_file.stat().st_size
+    assert by_batch.last_position == batched.head()
+
+
+def test_a_second_import_writes_nothing(fresh: Any, corpus_file: Path) -> None:
+    newsline = fresh()
+    first = import_file(newsline.app, corpus_file, batch_lines=50)
+    head = newsline.head()
+    again = import_file(newsline.app, corpus_file, batch_lines=50)
+    assert again.written == 0 and again.replayed == first.written
+    assert numbers(again) == numbers(first)
+    assert newsline.head() == head
+
+
+def test_a_known_id_reported_otherwise_is_a_bad_line(fresh: Any, tmp_path: Path) -> None:
+    newsline = fresh()
+    occurrence = {
+        "id": "6f1c1b36-58e4-4a40-9d0e-0c4a3f3a8f01",
+        "kind": "attack",
+        "title": "Checkpoint shelled",
+        "occurred": "2014-05-19",
+        "source": {"name": "Wire A"},
+        "reported_at": "2014-05-19T08:00:00Z",
+    }
+    story = {"story": {"slug": "east", "title": "East", "description": None}}
+    path = tmp_path / "lines.ndjson"
+    path.write_text("\n".join(json.dumps(line) for line in (story, occurrence)))
+    assert import_file(newsline.app, path).written == 2
+    changed_story = {"story": {**story["story"], "title": "West"}}
+    path.write_text("\n".join(json.dumps(line) for line in (changed_story, {**occurrence, "title": "Other"})))
+    report = import_file(newsline.app, path)
+    assert report.written == 0 and numbers(report) == [1, 2]
+    assert newsline.app.get_occurrence(UUID(occurrence["id"])).latest_state()["title"] == "Checkpoint shelled"
