@@ -40,9 +40,14 @@ class Change:
         return {"field": self.field, "old": self.old, "new": self.new}
 
 
+def fold_key(revision: Revision) -> tuple[datetime, int]:
+    """A revision's place in the fold: by reported_at, ties in record order."""
+    return (revision.reported_at, revision.version)
+
+
 def fold_order(revisions: Iterable[Revision]) -> list[Revision]:
     """Revisions in the order of the fold: by reported_at, ties in record order."""
-    return sorted(revisions, key=lambda r: (r.reported_at, r.version))
+    return sorted(revisions, key=fold_key)
 
 
 def apply_revision(state: dict[str, Any] | None, revision: Revision) -> dict[str, Any]:

@@ -9,9 +9,9 @@ Tables:
   same intervals, for deriving `status` as of the same point in time;
 - `timeline_entities`: every actor and place ever named.
 
-A new revision re-derives its occurrence's states (an occurrence has few
-revisions) and closes the superseded rows in record time; nothing is deleted,
-so every as-of read is one indexed query.
+A new revision re-derives its occurrence's states from just before its place
+in the fold order (usually the last two) and closes the rows it supersedes in
+record time; nothing is deleted, so every as-of read is one indexed query.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from domain.fold import Revision
+from domain.fold import Revision, fold_order
 from domain.occurrence import Occurrence
 from domain.values import entity_id
 from projections.base import BatchProjection, Logged
 from projections.timeline_queries import TimelineReads
-from projections.timeline_rows import StateRow, derive_rows
+from projections.timeline_rows import StateRow, derive_rows, first_changed
 
 _DDL = (
     """CREATE TABLE IF NOT EXISTS {schema}.timeline_revisions (
@@ -119,10 +119,11 @@ class TimelineView(TimelineReads):
         batch = _Batch()
         for occurrence_id, new in by_occurrence.items():
             batch.add(occurrence_id, earlier.get(occurrence_id, []), new)
-        self._close(cursor, batch.closing)
+        self._close(cursor, batch)
         self._copy(cursor, "timeline_revisions", _REVISION_COLUMNS, batch.revisions)
-        self._insert_states(cursor, batch.states)
-        self._copy(cursor, "timeline_edges", _EDGE_COLUMNS, batch.edges)
+        states, edges = batch.rows()
+        self._insert_states(cursor, states)
+        self._copy(cursor, "timeline_edges", _EDGE_COLUMNS, edges)
         self._insert_entities(cursor, batch.entities)
 
     def _revisions(self, cursor: Cursor[DictRow], occurrence_ids: list[UUID]) -> dict[UUID, list[Revision]]:
@@ -151,20 +152,32 @@ class TimelineView(TimelineReads):
             )
         return found
 
-    def _close(self, cursor: Cursor[DictRow], closing: list[tuple[UUID, datetime]]) -> None:
-        """End, in record time, the rows a batch supersedes."""
-        if not closing:
-            return
-        ids, moments = [c[0] for c in closing], [c[1] for c in closing]
-        for table, column in (("timeline_states", "occurrence_id"), ("timeline_edges", "source_id")):
+    def _close(self, cursor: Cursor[DictRow], batch: _Batch) -> None:
+        """End, in record time, the stored rows a batch supersedes."""
+        if batch.closing_states:
             cursor.execute(
                 self.sql(
-                    f"UPDATE {{table}} t SET recorded_to = c.moment"
-                    f" FROM unnest(%s::uuid[], %s::timestamptz[]) AS c(id, moment)"
-                    f" WHERE t.{column} = c.id AND t.recorded_to = 'infinity'",
-                    table=table,
+                    "UPDATE {states} t SET recorded_to = c.moment"
+                    " FROM unnest(%s::uuid[], %s::integer[], %s::timestamptz[]) AS c(id, fold_index, moment)"
+                    " WHERE t.occurrence_id = c.id AND t.fold_index = c.fold_index"
+                    " AND t.recorded_to = 'infinity'",
+                    states="timeline_states",
                 ),
-                (ids, moments),
+                [list(column) for column in zip(*batch.closing_states, strict=True)],
+            )
+        if batch.closing_edges:
+            # A state's edges start where its report-time interval does.
+            keys, moments = list(batch.closing_edges), list(batch.closing_edges.values())
+            cursor.execute(
+                self.sql(
+                    "UPDATE {edges} t SET recorded_to = c.moment"
+                    " FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[])"
+                    " AS c(id, reported, moment)"
+                    " WHERE t.source_id = c.id AND t.reported_from = c.reported"
+                    " AND t.recorded_to = 'infinity'",
+                    edges="timeline_edges",
+                ),
+                ([k[0] for k in keys], [k[1] for k in keys], moments),
             )
 
     def _copy(self, cursor: Cursor[DictRow], table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
@@ -243,44 +256,67 @@ def _json(value: Any) -> Jsonb:
 _INFINITY = "infinity"
 
 
+@dataclass
+class _Made:
+    """A state row a batch derived, open in record time until a later revision changes it."""
+
+    occurrence_id: UUID
+    row: StateRow
+    since: datetime
+    until: datetime | str = _INFINITY
+
+
 class _Batch:
     """The rows a batch of revisions adds, the same whatever the batch boundaries.
 
-    Each revision derives its occurrence's states anew; the states of a
-    revision followed by another in the same batch are closed, in record
-    time, at that next revision, exactly as if they had been applied one by one.
+    Each revision derives its occurrence's states from just before its place
+    in the fold order (`first_changed`); those states, stored or made earlier
+    in the batch, end in record time at that revision, exactly as if the
+    revisions had been applied one by one. The states before stay open.
     """
 
     def __init__(self) -> None:
-        self.closing: list[tuple[UUID, datetime]] = []
+        self.closing_states: list[tuple[UUID, int, datetime]] = []
+        self.closing_edges: dict[tuple[UUID, datetime], datetime] = {}
         self.revisions: list[tuple[Any, ...]] = []
-        self.states: list[tuple[Any, ...]] = []
-        self.edges: list[tuple[Any, ...]] = []
+        self.made: list[_Made] = []
         self.entities: dict[str, list[Any]] = {}
 
     def add(self, occurrence_id: UUID, earlier: list[Revision], new: list[PositionedRevision]) -> None:
         known = list(earlier)
-        recorded: list[Revision] = []
+        stored = fold_order(earlier)
+        # The row open at each fold position: None for a stored one (one per revision).
+        open_rows: dict[int, _Made | None] = dict.fromkeys(range(len(stored)))
         for item in new:
             revision = _after_previous(known, item.revision)
-            known.append(revision)
-            recorded.append(revision)
             self.revisions.append(_revision_row(occurrence_id, revision, item.position))
-        if earlier:
-            self.closing.append((occurrence_id, _recorded(recorded[0])))
-        for index, revision in enumerate(recorded):
-            until: datetime | str = _recorded(recorded[index + 1]) if index + 1 < len(recorded) else _INFINITY
-            rows = derive_rows(occurrence_id, known[: len(earlier) + index + 1])
-            self._add_rows(occurrence_id, rows, _recorded(revision), until)
+            start = first_changed(known, revision)
+            known.append(revision)
+            moment = _recorded(revision)
+            for index in sorted(index for index in open_rows if index >= start):
+                made = open_rows.pop(index)
+                if made is not None:
+                    made.until = moment
+                    continue
+                self.closing_states.append((occurrence_id, index, moment))
+                # The first closing of a report time wins: that is the state holding its edges.
+                self.closing_edges.setdefault((occurrence_id, stored[index].reported_at), moment)
+            rows = derive_rows(occurrence_id, known, start)
+            for row in rows:
+                open_rows[row.fold_index] = made = _Made(occurrence_id, row, moment)
+                self.made.append(made)
+            self._add_entities(rows[-1].view)
 
-    def _add_rows(
-        self, occurrence_id: UUID, rows: list[StateRow], since: datetime, until: datetime | str
-    ) -> None:
-        for row in rows:
+    def rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The state rows and edge rows to insert."""
+        states: list[tuple[Any, ...]] = []
+        edges: list[tuple[Any, ...]] = []
+        for made in self.made:
+            row, since, until = made.row, made.since, made.until
             reported_to: datetime | str = row.reported_to or _INFINITY
-            self.states.append(
+            states.append(
                 (
-                    occurrence_id,
+                    made.occurrence_id,
                     row.fold_index,
                     since,
                     until,
@@ -303,10 +339,11 @@ class _Batch:
             if row.reported_to is None or row.reported_from < row.reported_to:
                 for relation in row.relations:
                     target, kind = UUID(relation["target"]), relation["type"]
-                    self.edges.append(
-                        (occurrence_id, target, kind, since, until, row.reported_from, reported_to)
-                    )
-        view = rows[-1].view
+                    edge = (made.occurrence_id, target, kind, since, until, row.reported_from, reported_to)
+                    edges.append(edge)
+        return states, edges
+
+    def _add_entities(self, view: dict[str, Any]) -> None:
         names = [(actor["name"], True, False) for actor in view["actors"]]
         names += [(place, False, True) for place in view["places"]]
         for name, is_actor, is_place in names:

@@ -2,7 +2,8 @@
 
 For the revisions recorded so far, the fold of SPEC §2 gives one state per
 prefix of the fold order. State k holds over report time
-[reported_at of revision k, reported_at of revision k+1). Two revisions
+[reported_at of revision k, reported_at of revision k+1). A new revision
+changes only the states from just before its place in the fold order. Two revisions
 reported at the same instant give a state that holds over an empty interval:
 it never answers an as-of query but still carries its revision's history.
 """
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.fold import Revision, apply_revision, changes_between, fold_order
+from domain.fold import Revision, apply_revision, changes_between, fold_key, fold_order
 from domain.occurred import parse_occurred
 from domain.values import entity_id
 
@@ -40,7 +41,8 @@ class StateRow:
     relations: list[dict[str, Any]]
 
 
-def derive_rows(occurrence_id: UUID, revisions: list[Revision]) -> list[StateRow]:
+def derive_rows(occurrence_id: UUID, revisions: list[Revision], start: int = 0) -> list[StateRow]:
+    """The states at fold positions `start` onwards (the earlier ones are folded, not built)."""
     ordered = fold_order(revisions)
     rows: list[StateRow] = []
     state: dict[str, Any] | None = None
@@ -49,9 +51,21 @@ def derive_rows(occurrence_id: UUID, revisions: list[Revision]) -> list[StateRow
         before = state
         state = apply_revision(state, revision)
         version = max(version, revision.version)
-        following = ordered[index + 1].reported_at if index + 1 < len(ordered) else None
-        rows.append(_row(occurrence_id, index, revision, following, version, before, state, ordered[0]))
+        if index >= start:
+            following = ordered[index + 1].reported_at if index + 1 < len(ordered) else None
+            rows.append(_row(occurrence_id, index, revision, following, version, before, state, ordered[0]))
     return rows
+
+
+def first_changed(revisions: list[Revision], added: Revision) -> int:
+    """The first fold position whose state changes when `added` joins `revisions`.
+
+    States before the newcomer's place keep their revisions, versions and first
+    report; only the one just before it ends its report-time interval earlier.
+    A revision that folds first changes every state (the first report time).
+    """
+    place = sum(1 for revision in revisions if fold_key(revision) < fold_key(added))
+    return max(place - 1, 0)
 
 
 def _row(

@@ -2,6 +2,9 @@
 
 Revisions arrive with random, out-of-order `reported_at`; the reference here
 folds the stored events directly, independently of the projection's code.
+The occurrence disputes another, so the other's status checks the relation
+rows too, and its history checks that every revision recorded by T2 has
+exactly one state, in fold order.
 """
 
 from __future__ import annotations
@@ -88,7 +91,9 @@ def test_view_equals_a_plain_fold_of_the_log(
     record_picks: list[int | None],
 ) -> None:
     app = newsline.app
-    written = app.report_occurrence(fields(), BASE + timedelta(minutes=start), ALICE)
+    claim = app.report_occurrence(fields(kind="claim"), BASE - timedelta(days=1), ALICE)
+    disputes = [{"type": "disputes", "target": str(claim.id)}]
+    written = app.report_occurrence(fields(relations=disputes), BASE + timedelta(minutes=start), ALICE)
     for kind, offset, body in plan:
         at = BASE + timedelta(minutes=offset)
         try:
@@ -116,3 +121,11 @@ def test_view_equals_a_plain_fold_of_the_log(
             }
         )
         assert actual == expected, (report_time, record_time)
+        disputed = newsline.timeline.occurrence(claim.id, report_time, record_time)
+        assert disputed is not None
+        disputing = expected is not None and not expected["retracted"]
+        assert disputed["disputed_by"] == ([str(written.id)] if disputing else []), (report_time, record_time)
+        recorded = [e for e in events if record_time is None or e.timestamp <= record_time]
+        recorded.sort(key=lambda e: (e.reported_at, e.originator_version))
+        history = newsline.timeline.history(written.id, record_time)
+        assert [h["version"] for h in history] == [e.originator_version for e in recorded], record_time
