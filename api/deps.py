@@ -1,4 +1,9 @@
-"""Dependencies of the routes: the wired Newsline and who is asking."""
+"""Dependencies of the routes: the wired Newsline and who is asking.
+
+They never block, so they are `async`: FastAPI runs a plain `def` dependency
+in its thread pool, and a request's handful of thread hops cost more than
+the query it serves.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from projections.stories import StoryView
 from projections.timeline import TimelineView
 
 
-def get_newsline(request: Request) -> Newsline:
+async def get_newsline(request: Request) -> Newsline:
     newsline: Newsline = request.app.state.newsline
     return newsline
 
@@ -26,7 +31,7 @@ def get_newsline(request: Request) -> Newsline:
 NewslineDep = Annotated[Newsline, Depends(get_newsline)]
 
 
-def reject_unstorable_parameters(request: Request) -> None:
+async def reject_unstorable_parameters(request: Request) -> None:
     """Path and query values with control characters or invalid Unicode are 422."""
     try:
         check_storable(dict(request.query_params))
@@ -35,15 +40,15 @@ def reject_unstorable_parameters(request: Request) -> None:
         raise ValidationFailed.single("parameters", str(error)) from None
 
 
-def get_app(newsline: NewslineDep) -> NewslineApplication:
+async def get_app(newsline: NewslineDep) -> NewslineApplication:
     return newsline.app
 
 
-def get_timeline(newsline: NewslineDep) -> TimelineView:
+async def get_timeline(newsline: NewslineDep) -> TimelineView:
     return newsline.timeline
 
 
-def get_stories(newsline: NewslineDep) -> StoryView:
+async def get_stories(newsline: NewslineDep) -> StoryView:
     return newsline.stories
 
 
@@ -71,7 +76,7 @@ def _principal(newsline: Newsline, authorization: str | None) -> Principal | Non
     return found
 
 
-def require_writer(
+async def require_writer(
     request: Request, newsline: NewslineDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
     principal = _principal(newsline, authorization)
@@ -86,7 +91,7 @@ def require_writer(
     return principal
 
 
-def require_reader(
+async def require_reader(
     newsline: NewslineDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal | None:
     principal = _principal(newsline, authorization)

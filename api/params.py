@@ -77,7 +77,7 @@ def _kinds(values: list[str]) -> tuple[str, ...]:
     return kinds
 
 
-def as_of_params(
+async def as_of_params(
     as_of: Annotated[
         str | None, Query(description="report time: the view as reported by then (a date means its end)")
     ] = None,
@@ -94,7 +94,7 @@ def as_of_params(
 AsOf = Annotated[TimelineQuery, Depends(as_of_params)]
 
 
-def timeline_params(
+async def timeline_params(
     at: AsOf,
     from_: Annotated[
         str | None, Query(alias="from", description="occurred on or after (span overlap)")

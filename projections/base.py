@@ -13,7 +13,8 @@ from __future__ import annotations
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -64,6 +65,13 @@ class View(PostgresTrackingRecorder):
     def sql(self, template: str, **tables: str) -> Composed:
         """SQL with `{name}` placeholders bound to this view's qualified tables."""
         return SQL(template).format(**{key: self.table(value) for key, value in tables.items()})
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor[DictRow]]:
+        """A cursor for one read statement: the pool's connections autocommit, so a
+        lone statement is its own snapshot, without BEGIN and ROLLBACK round trips."""
+        with self.datastore.cursor() as cursor:
+            yield cursor
 
     def commit(self, through: int, work: Work) -> None:
         """Apply `work` and move the position to `through` atomically.

@@ -49,7 +49,7 @@ class StoryView(View):
 
     def story(self, slug: str) -> dict[str, Any] | None:
         statement = self.sql(f"SELECT {_COLUMNS} FROM {{stories}} WHERE slug = %s", stories="story_catalogue")
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.reading() as cursor:
             row = cursor.execute(statement, (slug,)).fetchone()
         return _story(row) if row else None
 
@@ -59,7 +59,7 @@ class StoryView(View):
             " ORDER BY slug LIMIT %(limit)s",
             stories="story_catalogue",
         )
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.reading() as cursor:
             rows = cursor.execute(statement, {"after": after, "limit": limit}).fetchall()
         return [_story(row) for row in rows]
 

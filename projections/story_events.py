@@ -25,6 +25,6 @@ def story_event_positions(view: TimelineView, slug: str, positions: Sequence[int
         revisions="timeline_revisions",
         states="timeline_states",
     )
-    with view.datastore.transaction(commit=False) as cursor:
+    with view.reading() as cursor:
         rows = cursor.execute(statement, {"positions": list(positions), "slug": slug}).fetchall()
     return {int(row["position"]) for row in rows}

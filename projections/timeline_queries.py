@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
 from projections.base import View
@@ -35,8 +36,18 @@ class TimelineQuery:
 
 @dataclass(frozen=True)
 class TimelinePage:
-    items: list[dict[str, Any]]
+    """Entries as JSON text: an API page passes them on without decoding them."""
+
+    entries: list[str]
     next_after: Cursor | None = None
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return [orjson.loads(entry) for entry in self.entries]
+
+    def items_json(self) -> bytes:
+        """The entries as one JSON array, without decoding them."""
+        return f"[{','.join(self.entries)}]".encode()
 
 
 @dataclass(frozen=True)
@@ -85,14 +96,13 @@ class TimelineReads(View):
         conditions: list[Composable] = [states_during]
         conditions += self._filters(query, params)
         statement = SQL(
-            "SELECT s.view, s.retracted, s.occurred_start, s.first_reported_at, s.occurrence_id,"
-            " coalesce(r.disputed_by, '{{}}') AS disputed_by,"
-            " coalesce(r.corroborated_by, '{{}}') AS corroborated_by"
+            "SELECT s.view::text AS view, s.retracted, r.disputed_by, r.corroborated_by,"
+            " s.occurred_start, s.first_reported_at, s.occurrence_id"
             " FROM {states} s LEFT JOIN LATERAL ("
-            "  SELECT array_agg(DISTINCT e.source_id::text) FILTER (WHERE e.type = 'disputes')"
-            "   AS disputed_by,"
-            "   array_agg(DISTINCT e.source_id::text) FILTER (WHERE e.type = 'corroborates')"
-            "   AS corroborated_by"
+            "  SELECT array_agg(DISTINCT e.source_id::text ORDER BY e.source_id::text)"
+            "   FILTER (WHERE e.type = 'disputes') AS disputed_by,"
+            "   array_agg(DISTINCT e.source_id::text ORDER BY e.source_id::text)"
+            "   FILTER (WHERE e.type = 'corroborates') AS corroborated_by"
             "  FROM {edges} e WHERE e.target_id = s.occurrence_id"
             "  AND e.type IN ('disputes', 'corroborates') AND {edges_during}) r ON true"
             " WHERE {conditions}"
@@ -105,14 +115,14 @@ class TimelineReads(View):
             conditions=SQL(" AND ").join(conditions),
         )
         params["limit"] = query.limit + 1
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.reading() as cursor:
             rows = cursor.execute(statement, params).fetchall()
-        items = [_entry(row) for row in rows[: query.limit]]
+        entries = [_entry(row) for row in rows[: query.limit]]
         next_after = None
         if len(rows) > query.limit:
             last = rows[query.limit - 1]
             next_after = (last["occurred_start"], last["first_reported_at"], last["occurrence_id"])
-        return TimelinePage(items, next_after)
+        return TimelinePage(entries, next_after)
 
     def occurrence(
         self, occurrence_id: UUID, as_of: datetime | None = None, recorded_as_of: datetime | None = None
@@ -135,7 +145,7 @@ class TimelineReads(View):
             "SELECT s.history FROM {states} s WHERE s.occurrence_id = %(id)s AND {during}"
             " ORDER BY s.fold_index"
         ).format(states=self.table("timeline_states"), during=during)
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.reading() as cursor:
             rows = cursor.execute(statement, {**params, "id": occurrence_id}).fetchall()
         return [row["history"] for row in rows]
 
@@ -144,7 +154,7 @@ class TimelineReads(View):
         statement = SQL(
             "SELECT recorded_at FROM {revisions} WHERE occurrence_id = %s AND version = %s"
         ).format(revisions=self.table("timeline_revisions"))
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.reading() as cursor:
             row = cursor.execute(statement, (occurrence_id, version)).fetchone()
         return row["recorded_at"] if row else None
 
@@ -162,7 +172,7 @@ class TimelineReads(View):
             " ORDER BY id LIMIT %(limit)s"
         ).format(states=self.table("timeline_states"), entities=self.table("timeline_entities"))
         params = {"after": after, "text": text, "only": only, "limit": limit}
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.reading() as cursor:
             rows = cursor.execute(statement, params).fetchall()
         return [
             EntityRow(
@@ -217,9 +227,14 @@ class TimelineReads(View):
         return conditions
 
 
-def _entry(row: dict[str, Any]) -> dict[str, Any]:
-    disputed_by = sorted(row["disputed_by"])
-    corroborated_by = sorted(row["corroborated_by"])
+def _entry(row: dict[str, Any]) -> str:
+    """The stored view with the status as of the query, as JSON text.
+
+    The view is spliced as text, not decoded: its object never holds these
+    three members, and it was encoded by PostgreSQL, so it is valid JSON.
+    """
+    disputed_by = row["disputed_by"] or []
+    corroborated_by = row["corroborated_by"] or []
     if row["retracted"]:
         status = "retracted"
     elif disputed_by:
@@ -228,9 +243,8 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
         status = "corroborated"
     else:
         status = "reported"
-    return {
-        **row["view"],
-        "status": status,
-        "disputed_by": disputed_by,
-        "corroborated_by": corroborated_by,
-    }
+    status_members = orjson.dumps(
+        {"status": status, "disputed_by": disputed_by, "corroborated_by": corroborated_by}
+    ).decode()
+    view: str = row["view"]
+    return f"{view[:-1]}, {status_members[1:]}"

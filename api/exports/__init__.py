@@ -42,7 +42,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def export_format(
+async def export_format(
     fmt: Annotated[
         Format | None,
         Query(
