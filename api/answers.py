@@ -7,11 +7,10 @@ import json
 from typing import Any
 
 import orjson
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from api.errors import Problem
 from api.params import encode_cursor
-from api.schemas.occurrences import OccurrencePublic
 from domain.service import Request, Written
 from newsline.bootstrap import Newsline
 from newsline.settings import Principal
@@ -40,7 +39,7 @@ def expected_version(if_match: str | None) -> int | None:
 
 def occurrence_answer(
     newsline: Newsline, written: Written, status: int, *, location: bool = False
-) -> JSONResponse:
+) -> Response:
     """The occurrence view after a write, once the views have caught up with it."""
     if not newsline.wait_for_views(written.position):
         raise Problem(
@@ -52,18 +51,19 @@ def occurrence_answer(
     recorded_as_of = None
     if written.replayed:  # the first answer again: the state that write made
         recorded_as_of = newsline.timeline.recorded_at(written.id, written.version)
-    view = newsline.timeline.occurrence(written.id, recorded_as_of=recorded_as_of)
-    if view is None:
+    entry = newsline.timeline.occurrence_entry(written.id, recorded_as_of=recorded_as_of)
+    if entry is None:
         raise Problem(503, "the occurrence is not in the views yet; read it again shortly")
-    return occurrence_response(view, status, location=location)
+    return occurrence_response(entry, status, location=location)
 
 
-def occurrence_response(view: dict[str, Any], status: int = 200, *, location: bool = False) -> JSONResponse:
-    body = OccurrencePublic.model_validate(view).model_dump(mode="json")
+def occurrence_response(entry: str, status: int = 200, *, location: bool = False) -> Response:
+    """An occurrence as the view gave it (JSON text in the shape of `OccurrencePublic`)."""
+    view = orjson.loads(entry)
     headers = {"ETag": f'"{view["version"]}"'}
     if location:
         headers["Location"] = f"/v1/occurrences/{view['id']}"
-    return JSONResponse(body, status_code=status, headers=headers)
+    return Response(entry.encode(), status_code=status, headers=headers, media_type="application/json")
 
 
 def timeline_answer(page: TimelinePage) -> Response:

@@ -55,6 +55,8 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 # backing off a random while (up to 50 ms) so that they stop colliding.
 _SAVE_ATTEMPTS = 30
 _MAX_BACKOFF = 0.05
+# Stories kept in memory once seen saved (they never change); beyond this, start again.
+_SAVED_STORIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class NewslineApplication(Application[UUID]):
         self._batches = threading.local()
         # Concurrent writes share transactions; off, each write is its own save.
         self._save_write = GroupCommit(self.save).save if group_commit else self.save
+        # Stories never change once created, so a saved one can be kept.
+        self._saved_stories: dict[UUID, Story] = {}
 
     # Occurrences.
 
@@ -228,8 +232,18 @@ class NewslineApplication(Application[UUID]):
         return self.find_story(slug) is not None
 
     def find_story(self, slug: str) -> Story | None:
-        story = self._get(Story.create_id(slug))
-        return story if isinstance(story, Story) else None
+        story_id = Story.create_id(slug)
+        saved = self._saved_stories.get(story_id)
+        if saved is not None:
+            return saved
+        story = self._get(story_id)
+        if not isinstance(story, Story):
+            return None
+        if getattr(self._batches, "current", None) is None:  # a batch may not be saved yet
+            if len(self._saved_stories) >= _SAVED_STORIES:
+                self._saved_stories.clear()
+            self._saved_stories[story_id] = story
+        return story
 
     # Batches (bulk import).
 

@@ -61,7 +61,8 @@ class Newsline:
         if position is None:
             return True
         limit = self.settings.write_timeout if timeout is None else timeout
-        return all(view.wait_for(position, limit) for view in self.views)
+        here = self.projections is not None
+        return all(view.wait_for(position, limit, applied_here=here) for view in self.views)
 
     def head(self) -> int:
         """The position of the newest event in the log."""

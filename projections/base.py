@@ -98,26 +98,34 @@ class View(PostgresTrackingRecorder):
     def position(self) -> int:
         return self.max_tracking_id(APPLICATION_NAME) or 0
 
-    def wait_for(self, position: int, timeout: float) -> bool:
+    def wait_for(self, position: int, timeout: float, *, applied_here: bool = False) -> bool:
         """Block until this view has applied `position`; False on timeout.
 
-        Commits made in this process wake the waiter at once; commits made by
-        a worker process are seen by polling the tracking table.
+        Commits made in this process wake the waiter at once. With
+        `applied_here` (this process runs the view's projection), the
+        tracking table is read once, for what was applied before this
+        process started, and then only seldom; otherwise commits made by a
+        worker process are seen by polling it, quickly at first.
         """
         deadline = time.monotonic() + timeout
-        poll = 0.005
-        while True:
-            with self._position_changed:
-                if self._position >= position:
-                    return True
-            if self.position() >= position:
+        poll = 0.25 if applied_here else 0.005
+
+        def applied() -> bool:
+            return self._position >= position
+
+        with self._position_changed:
+            if applied():
                 return True
+        while self.position() < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             with self._position_changed:
-                self._position_changed.wait(min(poll, remaining))
-            poll = min(poll * 2, 0.1)
+                if self._position_changed.wait_for(applied, min(poll, remaining)):
+                    return True
+            if not applied_here:
+                poll = min(poll * 2, 0.1)
+        return True
 
     def vacuum(self) -> None:
         """Merge index pending lists and refresh planner statistics (after a rebuild).

@@ -127,6 +127,13 @@ class TimelineReads(View):
     def occurrence(
         self, occurrence_id: UUID, as_of: datetime | None = None, recorded_as_of: datetime | None = None
     ) -> dict[str, Any] | None:
+        entry = self.occurrence_entry(occurrence_id, as_of, recorded_as_of)
+        return None if entry is None else orjson.loads(entry)
+
+    def occurrence_entry(
+        self, occurrence_id: UUID, as_of: datetime | None = None, recorded_as_of: datetime | None = None
+    ) -> str | None:
+        """The occurrence as a timeline entry, as JSON text; None before its report."""
         page = self.timeline(
             TimelineQuery(
                 as_of=as_of,
@@ -136,7 +143,7 @@ class TimelineReads(View):
                 limit=1,
             )
         )
-        return page.items[0] if page.items else None
+        return page.entries[0] if page.entries else None
 
     def history(self, occurrence_id: UUID, recorded_as_of: datetime | None = None) -> list[dict[str, Any]]:
         """The revisions in fold order, each with its field changes, as recorded by then."""

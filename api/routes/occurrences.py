@@ -7,7 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from api.answers import (
     expected_version,
@@ -40,7 +40,7 @@ _WRITE_RESPONSES = problems(400, 401, 403, 404, 409, 412, 413, 422, 429, 503)
 @router.post("", status_code=201, response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
 def report_occurrence(
     body: OccurrenceCreate, app: AppDep, newsline: NewslineDep, principal: Writer, key: IdempotencyKey = None
-) -> JSONResponse:
+) -> Response:
     """Report a new occurrence."""
     fields = body.model_dump(mode="json", exclude={"reported_at"})
     request = write_request(principal, key, "report", body.model_dump(mode="json"))
@@ -74,13 +74,13 @@ def search_occurrences(
     response_model=OccurrencePublic,
     responses=problems(404),
 )
-def get_occurrence(occurrence_id: UUID, timeline: TimelineDep, at: AsOf, _: Reader) -> JSONResponse:
+def get_occurrence(occurrence_id: UUID, timeline: TimelineDep, at: AsOf, _: Reader) -> Response:
     """An occurrence as of a report time and a record time (default: latest)."""
-    view = timeline.occurrence(occurrence_id, at.as_of, at.recorded_as_of)
-    if view is None:
+    entry = timeline.occurrence_entry(occurrence_id, at.as_of, at.recorded_as_of)
+    if entry is None:
         when = " as of the given time" if at.as_of or at.recorded_as_of else ""
         raise Problem(404, f"occurrence {occurrence_id} was not reported{when}")
-    return occurrence_response(view)
+    return occurrence_response(entry)
 
 
 @router.patch("/{occurrence_id}", response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
@@ -92,7 +92,7 @@ def amend_occurrence(
     principal: Writer,
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Amend: a JSON Merge Patch of fields, with a reason."""
     request = write_request(
         principal, key, f"amend {occurrence_id}", body.model_dump(mode="json", exclude_unset=True)
@@ -119,7 +119,7 @@ def retract_occurrence(
     principal: Writer,
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Retract the occurrence; it stays in the log, marked retracted."""
     request = write_request(principal, key, f"retract {occurrence_id}", body.model_dump(mode="json"))
     source = body.source.model_dump(mode="json") if body.source else None
@@ -138,7 +138,7 @@ def link_occurrence(
     principal: Writer,
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Add a relation to another occurrence (disputes, corroborates, ...)."""
     request = write_request(principal, key, f"link {occurrence_id}", body.model_dump(mode="json"))
     source = body.source.model_dump(mode="json") if body.source else None

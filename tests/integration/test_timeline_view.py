@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from domain.service import Request, Written
-from newsline.bootstrap import Newsline
+from newsline.bootstrap import Newsline, build
 from projections.timeline_queries import TimelineQuery
+from tests.conftest import settings_for
 from tests.helpers import rebuild, view_checksums
 from tests.unit.test_service import fields
 
@@ -199,3 +200,16 @@ def test_rebuild_gives_the_same_views(newsline: Newsline, worked_example: dict[s
     before = view_checksums(newsline)
     rebuild(newsline)
     assert view_checksums(newsline) == before
+
+
+def test_a_process_started_later_does_not_wait_for_what_its_views_already_hold(
+    database_url: str, newsline: Newsline
+) -> None:
+    """Its runners have nothing to apply, so only the tracking table tells the waiter."""
+    written = synced(newsline, newsline.app.report_occurrence(fields(), at(19, 8), ALICE))
+    later = build(settings_for(database_url, newsline.settings.database_schema))
+    try:
+        assert later.wait_for_views(written.position, timeout=5)
+        assert later.timeline.occurrence(written.id) is not None
+    finally:
+        later.close()
