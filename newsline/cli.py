@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -141,14 +141,23 @@ def import_(
 ) -> None:
     """Load occurrences and revisions from an NDJSON file, one per line."""
     from newsline.importing import import_file
+    from newsline.views_process import views_in_child
 
-    newsline = build(_settings())
+    settings = _settings()
+    # The views follow in a process of their own, so that they use another core.
+    newsline = build(settings, run_projections=False)
     try:
-        size = file.stat().st_size
-        with _progress(f"importing {file.name}", size) as advance:
-            report = import_file(newsline.app, file, progress=advance)
-        if newsline.projections is not None:  # else a worker catches up on its own
-            newsline.wait_for_views(report.last_position, timeout=3600)
+        with ExitStack() as stack:
+            views = stack.enter_context(views_in_child(newsline)) if settings.run_projections else None
+            with _progress(f"importing {file.name}", file.stat().st_size) as advance:
+                report = import_file(newsline.app, file, progress=advance)
+            if views is not None and report.last_position is not None:  # else a worker catches up
+                start = min(view.position() for view in newsline.views)
+                with _progress("updating the views", report.last_position - start) as advance:
+                    caught_up = views.catch_up(report.last_position, lambda done: advance(done - start))
+                if not caught_up:  # the child died (killed, out of memory): catch up here
+                    newsline.start_projections()
+                    newsline.wait_for_views(report.last_position, timeout=3600)
         for number, message in report.errors:
             typer.echo(f"{file}:{number}: {message}", err=True)
         typer.echo(f"imported {report.written}, replayed {report.replayed}, rejected {len(report.errors)}")

@@ -15,12 +15,12 @@ import shutil
 import tempfile
 
 from fastapi import FastAPI
-from psycopg.conninfo import make_conninfo
 
 from api.app import create_app
 from newsline import logs
 from newsline.bootstrap import Newsline
 from newsline.settings import Settings
+from newsline.views_process import database_url
 
 
 def api_process() -> FastAPI:
@@ -32,14 +32,7 @@ def api_process() -> FastAPI:
 def serve_workers(newsline: Newsline, host: str, port: int, workers: int) -> None:
     import uvicorn
 
-    env = newsline.env
-    url = make_conninfo(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-    )
+    url = database_url(newsline)
     metrics_dir = tempfile.mkdtemp(prefix="newsline-metrics-")
     # The API processes are spawned: they read their settings from the environment.
     os.environ |= {
