@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from domain.event_log import read_log
 from newsline.bootstrap import Newsline, build
 from tests.conftest import drop_schema, new_schema, settings_for
 from tests.e2e.conftest import EDITOR, TOKEN, Server
-from tests.helpers import view_checksums
+from tests.helpers import rebuild, view_checksums
 from tests.unit.test_service import fields
 
 
@@ -111,3 +113,48 @@ def test_api_processes_read_their_writes_from_a_separate_worker(
             server.stop(signal.SIGTERM)
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=20)
+
+
+def _views_child(pid: int) -> int | None:
+    """The import's spawned views process (not the multiprocessing resource tracker)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                return int(child)
+    return None
+
+
+def test_import_catches_up_itself_when_its_views_process_dies(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "reports.ndjson"
+    path.write_text("".join(json.dumps(fields(title=f"Report {n}")) + "\n" for n in range(3000)))
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "newsline", "import", str(path)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and importer.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):  # a process that ended meanwhile
+            killed = _views_child(importer.pid)
+        if killed is not None:
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.02)
+    out, err = importer.communicate(timeout=120)
+    assert killed is not None, "the import ran no views process"
+    assert importer.returncode == 0, err
+    assert "imported 3000" in out
+    newsline = stack(environment)
+    try:
+        # The views already hold every line, and exactly as a rebuild makes them.
+        assert newsline.wait_for_views(newsline.head(), timeout=0)
+        caught_up = view_checksums(newsline)
+        rebuild(newsline)
+        assert view_checksums(newsline) == caught_up
+    finally:
+        newsline.close()
