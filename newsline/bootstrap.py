@@ -40,6 +40,7 @@ class Newsline:
     stories: StoryView
     principals: dict[str, Principal]
     env: dict[str, str]
+    database: database.Database
     projections: ProjectionGroup | None = None
     specs: list[ViewSpec] = field(default_factory=list)
 
@@ -63,6 +64,11 @@ class Newsline:
         limit = self.settings.write_timeout if timeout is None else timeout
         here = self.projections is not None
         return all(view.wait_for(position, limit, applied_here=here) for view in self.views)
+
+    def database_url(self) -> str:
+        """The URL of the database in use (the embedded server's, if this process
+        started one), for the processes this one starts."""
+        return self.database.conninfo
 
     def head(self) -> int:
         """The position of the newest event in the log."""
@@ -101,6 +107,7 @@ def build(settings: Settings, *, run_projections: bool | None = None) -> Newslin
         stories=stories,
         principals=settings.principals(),
         env=env,
+        database=db,
         specs=[ViewSpec(TimelineProjection(timeline)), ViewSpec(StoryProjection(stories))],
     )
     if settings.run_projections if run_projections is None else run_projections:

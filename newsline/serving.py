@@ -20,7 +20,6 @@ from api.app import create_app
 from newsline import logs
 from newsline.bootstrap import Newsline
 from newsline.settings import Settings
-from newsline.views_process import database_url
 
 
 def api_process() -> FastAPI:
@@ -32,7 +31,7 @@ def api_process() -> FastAPI:
 def serve_workers(newsline: Newsline, host: str, port: int, workers: int) -> None:
     import uvicorn
 
-    url = database_url(newsline)
+    url = newsline.database_url()
     metrics_dir = tempfile.mkdtemp(prefix="newsline-metrics-")
     # The API processes are spawned: they read their settings from the environment.
     os.environ |= {

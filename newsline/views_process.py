@@ -17,23 +17,9 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from psycopg.conninfo import make_conninfo
-
 from newsline import logs
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
-
-
-def database_url(newsline: Newsline) -> str:
-    """The URL of the database `newsline` uses (the embedded server's, if it started one)."""
-    env = newsline.env
-    return make_conninfo(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-    )
 
 
 class ViewsProcess:
@@ -65,7 +51,7 @@ def views_in_child(newsline: Newsline) -> Iterator[ViewsProcess]:
     commands, child_commands = context.Pipe()
     process = context.Process(
         target=_follow,
-        args=(database_url(newsline), child_commands),
+        args=(newsline.database_url(), child_commands),
         name="newsline-views",
         daemon=True,
     )

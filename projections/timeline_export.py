@@ -62,7 +62,7 @@ def _status_sources(view: TimelineView, occurrence_ids: set[UUID]) -> set[UUID]:
         " AND type IN ('disputes', 'corroborates')",
         edges="timeline_edges",
     )
-    with view.datastore.transaction(commit=False) as cursor:
+    with view.reading() as cursor:
         rows = cursor.execute(statement, (list(occurrence_ids),)).fetchall()
     return {row["source_id"] for row in rows}
 
@@ -88,7 +88,7 @@ def _read(
         "recorded_as_of": recorded_as_of,
         "first_only": first_only,
     }
-    with view.datastore.transaction(commit=False) as cursor:
+    with view.reading() as cursor:
         rows = cursor.execute(statement, params).fetchall()
     return [
         RecordedRevision(
