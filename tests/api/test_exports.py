@@ -125,6 +125,40 @@ class TestTimelineJS:
         headlines = {slide["text"]["headline"] for slide in early["events"]}
         assert headlines == {"Putin to meet Ban Ki-moon", "Shelling &lt;b&gt;near&lt;/b&gt; Slaviansk"}
 
+    def test_honours_recorded_as_of(self, client: TestClient, desk: dict[str, Any]) -> None:
+        meeting, election, attack = (desk[name]["id"] for name in ("meeting", "election", "attack"))
+        document = exported(client, STORY, format="timelinejs", recorded_as_of=desk["before_changes"]).json()
+        slides = {slide["unique_id"]: slide for slide in document["events"]}
+        assert set(slides) == {meeting, election, attack}  # the denial was recorded later
+        assert slides[meeting]["text"]["headline"] == "Putin to meet Ban Ki-moon"  # so was the move
+        assert "<em>reported</em>" in slides[attack]["text"]["text"]  # and so the dispute
+        first = exported(client, STORY, format="timelinejs", recorded_as_of=desk["meeting"]["recorded_at"])
+        assert [slide["unique_id"] for slide in first.json()["events"]] == [meeting]
+
+    def test_intervals_end_where_their_span_ends(self, client: TestClient, desk: dict[str, Any]) -> None:
+        write(client, "/v1/stories", {"slug": "interval-desk", "title": "Intervals"})
+        months = write(
+            client,
+            "/v1/occurrences",
+            fields(kind="military_exercise", occurred="2014-04/2014-05", stories=["interval-desk"]),
+        )
+        days = write(
+            client,
+            "/v1/occurrences",
+            fields(kind="troop_movement", occurred="2014-04-11/2014-04-20~", stories=["interval-desk"]),
+        )
+        document = exported(client, "/v1/stories/interval-desk/timeline", format="timelinejs").json()
+        slides = {slide["unique_id"]: slide for slide in document["events"]}
+        assert slides[months["id"]]["start_date"] == {"year": 2014, "month": 4}
+        assert slides[months["id"]]["end_date"] == {"year": 2014, "month": 5}
+        assert slides[days["id"]]["start_date"] == {"year": 2014, "month": 4, "day": 11}
+        assert slides[days["id"]]["end_date"] == {"year": 2014, "month": 4, "day": 20}
+        assert slides[days["id"]]["display_date"] == "2014-04-11/2014-04-20~"
+        # A single month is one unit of its precision: a slide dated May 2014, without an end.
+        story_slides = exported(client, STORY, format="timelinejs").json()["events"]
+        attack = next(slide for slide in story_slides if slide["unique_id"] == desk["attack"]["id"])
+        assert "end_date" not in attack
+
 
 class TestCsv:
     def test_one_row_per_occurrence_with_acled_columns_cameo_codes_and_precision(
@@ -179,8 +213,35 @@ class TestICalendar:
     def test_honours_as_of(self, client: TestClient, desk: dict[str, Any]) -> None:
         assert set(calendar_events(client, as_of="2014-05-19T08:10Z")) == {"Putin to meet Ban Ki-moon"}
 
+    def test_honours_recorded_as_of(self, client: TestClient, desk: dict[str, Any]) -> None:
+        # The election was recorded after the meeting, and the meeting's move after both.
+        first = calendar_events(client, recorded_as_of=desk["meeting"]["recorded_at"])
+        assert set(first) == {"Putin to meet Ban Ki-moon"}
+        before = calendar_events(client, recorded_as_of=desk["before_changes"])
+        assert set(before) == {"Putin to meet Ban Ki-moon", "Polls open in Ukraine"}
+
+
+# The media types of the README's export table.
+MEDIA_TYPES = {
+    "timelinejs": "application/vnd.timelinejs+json",
+    "csv": "text/csv",
+    "ics": "text/calendar",
+    "ndjson": "application/x-ndjson",
+}
+
 
 class TestChoosingAnExport:
+    @pytest.mark.parametrize(("name", "media_type"), MEDIA_TYPES.items())
+    def test_an_accept_header_naming_one_media_type_chooses_its_export(
+        self, client: TestClient, desk: dict[str, Any], name: str, media_type: str
+    ) -> None:
+        for path in ("/v1/timeline", STORY):
+            by_format = exported(client, path, format=name)
+            answer = client.get(path, headers={"Accept": media_type})
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["content-type"].startswith(media_type)
+            assert answer.content == by_format.content
+
     def test_every_timeline_endpoint_exports(self, client: TestClient, desk: dict[str, Any]) -> None:
         for path in ("/v1/timeline", "/v1/entities/slaviansk/timeline", STORY):
             assert exported(client, path, format="csv").text.startswith("event_id_cnty,")

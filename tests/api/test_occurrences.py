@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 from uuid import uuid4
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from newsline.bootstrap import Newsline
+from newsline.settings import Settings
 from tests.conftest import EDITOR, READER
 from tests.unit.test_service import fields
 
@@ -359,14 +361,82 @@ class TestReads:
         assert post["summary"] and post["description"] == "Report a new occurrence."
 
 
-def test_reads_can_require_a_token(newsline: Newsline) -> None:
+# The read operations, read from the OpenAPI document itself: a new read endpoint
+# is covered by the tests below without anyone listing it here.
+DOCUMENT = create_app(Settings(database_url="postgresql://documentation-only")).openapi()
+READS = [
+    path for path, operations in DOCUMENT["paths"].items() if path.startswith("/v1/") and "get" in operations
+]
+# Values for the reads' required query parameters: a new one needs an entry here.
+REQUIRED_QUERY = {"since": "2014-05-19T00:00:00Z"}
+
+
+@pytest.fixture(scope="module")
+def locked(newsline: Newsline) -> Iterator[TestClient]:
+    """The API with reads that need a token."""
     locked = replace(newsline, settings=newsline.settings.model_copy(update={"reads_require_auth": True}))
     with TestClient(create_app(newsline=locked), raise_server_exceptions=False) as client:
-        for path in ("/v1/timeline", "/v1/kinds", "/v1/events", "/v1/stories", "/v1/entities"):
-            assert_problem(client.get(path), 401)
-        assert client.get("/v1/timeline", headers=READER).status_code == 200
-        assert_problem(client.get("/v1/timeline", headers={"Authorization": "Bearer wrong-token"}), 401)
-        assert client.get("/healthz").status_code == 200
+        yield client
+
+
+@pytest.fixture(scope="module")
+def existing(client: TestClient) -> dict[str, str]:
+    """Values for every path parameter of the reads, each naming something that exists."""
+    slug = f"locked-{uuid4().hex[:8]}"
+    story = client.post("/v1/stories", json={"slug": slug, "title": "Locked"}, headers=EDITOR)
+    assert story.status_code == 201, story.text
+    occurrence = report(client, stories=[slug], places=["Kramatorsk"])
+    return {"occurrence_id": occurrence["id"], "slug": slug, "entity_id": "kramatorsk"}
+
+
+def concrete_read(path: str, values: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The read's path with its parameters filled in (a KeyError names a new one), and its required query."""
+    parameters = DOCUMENT["paths"][path]["get"].get("parameters", [])
+    query = {p["name"]: REQUIRED_QUERY[p["name"]] for p in parameters if p["in"] == "query" and p["required"]}
+    return path.format(**values), query
+
+
+def is_event_stream(path: str) -> bool:
+    return "text/event-stream" in DOCUMENT["paths"][path]["get"]["responses"]["200"]["content"]
+
+
+def test_the_document_lists_every_known_read() -> None:
+    assert {
+        "/v1/timeline",
+        "/v1/kinds",
+        "/v1/events",
+        "/v1/events/stream",
+        "/v1/stories",
+        "/v1/entities",
+        "/v1/occurrences/{occurrence_id}/history",
+    } <= set(READS)
+
+
+@pytest.mark.parametrize("path", READS)
+def test_reads_can_require_a_token(locked: TestClient, existing: dict[str, str], path: str) -> None:
+    url, query = concrete_read(path, existing)
+    if is_event_stream(path):
+        # Never read a stream's body: one that is not refused does not end.
+        with locked.stream("GET", url, params=query) as refused:
+            assert refused.status_code == 401
+            refused.read()
+            assert_problem(refused, 401)
+            assert refused.headers["www-authenticate"].startswith("Bearer")
+        with locked.stream("GET", url, params=query, headers=READER) as answer:
+            assert answer.status_code == 200
+            assert answer.headers["content-type"].startswith("text/event-stream")
+        return
+    refused = locked.get(url, params=query)
+    assert_problem(refused, 401)
+    assert refused.headers["www-authenticate"].startswith("Bearer")
+    # The same read with a token answers: what the 401 refused was the request, not its parameters.
+    answer = locked.get(url, params=query, headers=READER)
+    assert answer.status_code == 200, answer.text
+
+
+def test_reads_that_require_a_token_refuse_a_wrong_one_and_leave_health_open(locked: TestClient) -> None:
+    assert_problem(locked.get("/v1/timeline", headers={"Authorization": "Bearer wrong-token"}), 401)
+    assert locked.get("/healthz").status_code == 200
 
 
 def test_clearing_optional_fields_keeps_the_views_healthy(client: TestClient) -> None:

@@ -1,22 +1,28 @@
-"""The CLI as operators run it: import, rebuild, and a worker beside an API process."""
+"""The CLI as operators run it: help, import, rebuild, progress bars, a worker beside an API process."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import typer.main
 
 from domain.event_log import read_log
+from newsline import seeding
 from newsline.bootstrap import Newsline, build
+from newsline.cli import cli
 from tests.conftest import drop_schema, new_schema, settings_for
 from tests.e2e.conftest import EDITOR, TOKEN, Server
 from tests.helpers import rebuild, view_checksums
@@ -46,6 +52,96 @@ def stack(env: dict[str, str]) -> Newsline:
     return build(
         settings_for(env["NEWSLINE_DATABASE_URL"], env["NEWSLINE_DATABASE_SCHEMA"]), run_projections=False
     )
+
+
+# The commands as the CLI itself defines them: a new one is covered below too.
+COMMANDS = typer.main.get_command(cli).commands  # type: ignore[attr-defined]
+# What each command's help must say it does (README, "Command line").
+PURPOSES = {
+    "serve": "Run the API",
+    "worker": "Run the projections alone",
+    "seed": "seeds/",
+    "rebuild": "Replay the event log into fresh views",
+    "import": "NDJSON file",
+}
+
+
+def flat(text: str) -> str:
+    """Help text without its boxes and line wrapping, to find phrases in."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
+
+
+def help_of(*args: str) -> str:
+    """`newsline ... --help` through the installed `newsline` script, as operators call it."""
+    script = shutil.which("newsline", path=sysconfig.get_path("scripts"))
+    assert script is not None, "no `newsline` script beside this interpreter: pip install -e ."
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLINE_")}
+    result = subprocess.run([script, *args, "--help"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return flat(result.stdout)
+
+
+def test_help_lists_every_command_with_what_it_does() -> None:
+    assert set(PURPOSES) <= set(COMMANDS)
+    text = help_of()
+    assert "Usage: newsline [OPTIONS] COMMAND" in text
+    for name, command in COMMANDS.items():
+        assert command.help, f"`newsline {name}` has no description"
+        assert f"{name} {flat(command.help)}" in text
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_each_command_describes_itself_and_its_options(name: str) -> None:
+    text = help_of(name)
+    assert f"Usage: newsline {name}" in text
+    assert flat(COMMANDS[name].help) in text
+    assert PURPOSES[name] in text, f"add what `newsline {name}` does to PURPOSES"
+    for parameter in COMMANDS[name].params:
+        assert parameter.help, f"`newsline {name}`: {parameter.name} has no help"
+        assert flat(parameter.help) in text
+        for option in parameter.opts if isinstance(parameter, typer.core.TyperOption) else ():
+            assert option in text
+
+
+def finished_bar(stderr: str, description: str) -> tuple[int, int]:
+    """How far the progress bar got and its total.
+
+    On a stderr that is no terminal, rich draws the bar once, as it ends.
+    """
+    bar = re.search(rf"^{re.escape(description)} +━+ +(\d+)/(\d+) +\d+:\d\d:\d\d *$", stderr, re.MULTILINE)
+    assert bar is not None, f"no {description!r} progress bar on stderr:\n{stderr}"
+    return int(bar[1]), int(bar[2])
+
+
+def test_seed_import_and_rebuild_show_their_progress_on_stderr(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    # No terminal (captured stderr), and none forced: the bar drawn once, as it ends, 100 wide.
+    forcing = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+    env = {k: v for k, v in environment.items() if k not in forcing} | {"COLUMNS": "100"}
+    seeded = newsline_command(env, "seed")
+    assert seeded.returncode == 0, seeded.stderr
+    total = seeding.occurrence_count()
+    assert finished_bar(seeded.stderr, "seeding") == (total, total)
+    assert "━" not in seeded.stdout
+
+    path = tmp_path / "reports.ndjson"
+    path.write_text("".join(json.dumps(fields(title=f"Report {n}")) + "\n" for n in range(1500)))
+    imported = newsline_command(env, "import", str(path))
+    assert imported.returncode == 0, imported.stderr
+    size = path.stat().st_size
+    assert finished_bar(imported.stderr, "importing reports.ndjson") == (size, size)
+    applied, to_apply = finished_bar(imported.stderr, "updating the views")
+    assert applied == to_apply > 0
+
+    rebuilt = newsline_command(env, "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    newsline = stack(environment)
+    try:
+        head = newsline.head()
+    finally:
+        newsline.close()
+    assert finished_bar(rebuilt.stderr, "rebuilding") == (head, head)
 
 
 def test_import_reports_bad_lines_keeps_good_ones_and_is_idempotent(

@@ -146,6 +146,29 @@ def test_streams_the_log_then_live_writes_filtered_by_story_and_resumes(live: Se
     assert resumed.take(3) == logged[3:]
 
 
+def test_subscribing_after_a_position_starts_right_after_it(live: Server) -> None:
+    for n in range(4):
+        post(live, "/v1/occurrences", fields(title=f"Report {n}"))
+    logged = live.get("/v1/events", after=0).json()["items"]
+    assert len(logged) == 4
+
+    middle = Subscriber(live.url, after=logged[1]["position"])
+    middle.start()
+    assert middle.take(2) == logged[2:]
+    later = post(live, "/v1/occurrences", fields(title="Later"))
+    assert middle.take(1)[0]["occurrence_id"] == later["id"]
+
+    # After the head: nothing of the past, only what is written next.
+    head = live.get("/v1/events", after=0).json()["next"]
+    newest = Subscriber(live.url, after=head)
+    newest.start()
+    assert newest.connected.wait(PATIENCE)
+    latest = post(live, "/v1/occurrences", fields(title="Latest"))
+    received = newest.take(1)
+    assert received[0]["occurrence_id"] == latest["id"]
+    assert received == live.get("/v1/events", after=head).json()["items"]
+
+
 def test_bad_resume_points_and_unknown_stories_are_problems(live: Server) -> None:
     for headers, params, status in (
         ({"Last-Event-ID": "seven"}, {}, 422),

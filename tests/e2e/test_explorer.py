@@ -40,6 +40,34 @@ def amended_occurrence(server: Server) -> str:
     return identifier
 
 
+def retracted_occurrence(server: Server) -> str:
+    """A report in the seeded story, withdrawn later that day."""
+    body = fields(
+        stories=[STORY], reported_at="2014-05-19T13:00:00Z", title="Column seen crossing at Dolzhansky"
+    )
+    created = httpx.post(f"{server.url}/v1/occurrences", json=body, headers=EDITOR, timeout=30)
+    assert created.status_code == 201, created.text
+    identifier: str = created.json()["id"]
+    retraction = {"reason": "misidentified convoy", "reported_at": "2014-05-19T15:00:00Z"}
+    retracted = httpx.post(
+        f"{server.url}/v1/occurrences/{identifier}/retraction", json=retraction, headers=EDITOR, timeout=30
+    )
+    assert retracted.status_code == 200, retracted.text
+    return identifier
+
+
+def statuses(server: Server) -> dict[str, str]:
+    """Each occurrence of the story and its status, as the API answers (retracted ones included)."""
+    answer = httpx.get(
+        f"{server.url}/v1/stories/{STORY}/timeline",
+        params={"include_retracted": "true", "limit": 1000},
+        headers={"Authorization": f"Bearer {READER_TOKEN}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return {item["id"]: item["status"] for item in answer.json()["items"]}
+
+
 def test_pick_a_story_slide_through_report_time_and_read_revisions(server: Server) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -53,17 +81,33 @@ def test_pick_a_story_slide_through_report_time_and_read_revisions(server: Serve
         browser = playwright.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 860})
-            page.goto(f"{server.url}/?story={STORY}")
+            page.goto(server.url)
             expect(page.locator("#message")).to_contain_text("needs a token")
             page.fill("#token", READER_TOKEN)
             page.click("#use-token")
 
+            # The first story opens; the user picks the border story from the list.
             entries = page.locator("#timeline li")
             expect(page.locator("#timeline")).to_have_attribute("data-as-of", "latest")
+            assert page.input_value("#story") != STORY
+            expect(page.locator(f'#timeline li[data-id="{shelling}"]')).to_have_count(0)
+            page.select_option("#story", label="Russian troops on the Ukraine border")
+            expect(page.locator("#story")).to_have_value(STORY)
+            expect(page.locator(f'#timeline li[data-id="{shelling}"]')).to_have_count(1)
+
+            # Every occurrence of the story, each with its status and the badge that shows it.
+            expected = statuses(server)
+            shown = page.eval_on_selector_all(
+                "#timeline li", "items => items.map(item => [item.dataset.id, item.dataset.status])"
+            )
+            assert dict(shown) == expected and len(shown) == len(expected)
             latest = entries.count()
             assert latest >= 15
-            expect(page.locator("#timeline .badge.disputed").first).to_be_visible()
-            expect(page.locator("#timeline .badge.corroborated").first).to_be_visible()
+            for status in ("disputed", "corroborated"):
+                count = sum(1 for value in expected.values() if value == status)
+                assert count > 0, f"the seeded story has no {status} occurrence"
+                expect(page.locator(f"#timeline .badge.{status}")).to_have_count(count)
+                expect(page.locator(f"#timeline .badge.{status}").first).to_have_text(status)
             starts = page.locator("#timeline .when").all_text_contents()
             assert starts[0].startswith("2014-03"), "ordered by valid time"
 
@@ -93,5 +137,22 @@ def test_pick_a_story_slide_through_report_time_and_read_revisions(server: Serve
             expect(page.locator("#timeline")).to_have_attribute("data-as-of", "latest")
             expect(entries).to_have_count(latest)
             expect(page.locator("#occurrence-meta")).to_contain_text("version 2")
+
+            # A report withdrawn later (after the screenshot, which it would otherwise change):
+            # picking the story again shows it with its badge, and without before its retraction.
+            withdrawn = retracted_occurrence(server)
+            page.select_option("#story", label="Ukraine presidential election 2014")
+            expect(page.locator(f'#timeline li[data-id="{shelling}"]')).to_have_count(0)
+            page.select_option("#story", label="Russian troops on the Ukraine border")
+            entry = page.locator(f'#timeline li[data-id="{withdrawn}"]')
+            expect(entry).to_have_attribute("data-status", "retracted")
+            expect(entry.locator(".badge.retracted")).to_have_text("retracted")
+            expect(entries).to_have_count(latest + 1)
+            stops = page.evaluate("() => state.stops")
+            reported = next(stop for stop in stops if stop.startswith("2014-05-19T13:00"))
+            slider.fill(str(stops.index(reported)))
+            expect(page.locator("#timeline")).to_have_attribute("data-as-of", reported)
+            expect(entry).to_have_attribute("data-status", "reported")
+            expect(entry.locator(".badge")).to_have_count(0)
         finally:
             browser.close()
