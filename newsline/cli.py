@@ -119,17 +119,8 @@ def rebuild() -> None:
     """Replay the event log into fresh views (stop other Newsline processes first)."""
     newsline = build(_settings(), run_projections=False)
     try:
-        for view in newsline.views:
-            view.drop_tables()
-            view.create_table()
-        newsline.start_projections()
-        head = newsline.head()
-        with _progress("rebuilding", head) as advance:
-            while not newsline.wait_for_views(head, timeout=0.5):
-                advance(min(view.position() for view in newsline.views))
-            advance(head)
-        for view in newsline.views:
-            view.vacuum()
+        with _progress("rebuilding", newsline.head()) as advance:
+            head = newsline.rebuild(advance)
         typer.echo(f"rebuilt every view up to position {head}")
     finally:
         newsline.close()

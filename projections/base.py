@@ -10,6 +10,7 @@ applying them twice.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from abc import abstractmethod
@@ -26,6 +27,9 @@ from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
+
+# The name in a `CREATE INDEX IF NOT EXISTS name ON ...` statement.
+_INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+)")
 
 # The application whose log every view follows (NewslineApplication.name).
 APPLICATION_NAME = "newsline"
@@ -46,7 +50,7 @@ class View(PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)  # type: ignore[arg-type]
         self._position_changed = threading.Condition()
         self._position = 0
-        self.sql_create_statements.extend(self._ddl(self.schema_ddl()))
+        self.sql_create_statements.extend(self._ddl([*self.schema_ddl(), *self.reader_index_ddl()]))
         self.sql_create_statements.append(
             SQL("INSERT INTO {0}.{1} VALUES ({2}, 0) ON CONFLICT DO NOTHING").format(
                 Identifier(self.datastore.schema),
@@ -58,6 +62,26 @@ class View(PostgresTrackingRecorder):
     def schema_ddl(self) -> Sequence[str]:
         """CREATE statements for this view's tables; `{schema}` is filled in."""
         return ()
+
+    def reader_index_ddl(self) -> Sequence[str]:
+        """CREATE INDEX statements for indexes only reads use, not the projection.
+
+        A rebuild drops them and builds them once the rows are in, which is
+        quicker than keeping them up to date row by row.
+        """
+        return ()
+
+    def drop_reader_indexes(self) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for statement in self.reader_index_ddl():
+                name = _INDEX_NAME.search(statement)
+                assert name is not None, statement
+                cursor.execute(SQL("DROP INDEX IF EXISTS {0}").format(self.table(name.group(1))))
+
+    def create_reader_indexes(self) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for statement in self._ddl(self.reader_index_ddl()):
+                cursor.execute(statement)
 
     def table(self, name: str) -> Identifier:
         return Identifier(self.datastore.schema, name)

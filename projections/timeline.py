@@ -67,6 +67,26 @@ _DDL = (
         view jsonb NOT NULL,
         history jsonb NOT NULL,
         PRIMARY KEY (occurrence_id, recorded_from, fold_index))""",
+    """CREATE TABLE IF NOT EXISTS {schema}.timeline_edges (
+        source_id uuid NOT NULL,
+        target_id uuid NOT NULL,
+        type text NOT NULL,
+        recorded_from timestamptz NOT NULL,
+        recorded_to timestamptz NOT NULL DEFAULT 'infinity',
+        reported_from timestamptz NOT NULL,
+        reported_to timestamptz NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS timeline_edges_source ON {schema}.timeline_edges
+        (source_id) WHERE recorded_to = 'infinity'""",
+    """CREATE TABLE IF NOT EXISTS {schema}.timeline_entities (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        is_actor boolean NOT NULL,
+        is_place boolean NOT NULL)""",
+)
+
+# Indexes only the reads use (closing superseded rows uses the primary keys and
+# timeline_edges_source, which stay).
+_READER_INDEXES = (
     """CREATE INDEX IF NOT EXISTS timeline_states_current ON {schema}.timeline_states
         (occurred_start, first_reported_at, occurrence_id)
         WHERE recorded_to = 'infinity' AND reported_to = 'infinity'""",
@@ -78,23 +98,8 @@ _DDL = (
         USING gin ((actor_ids || place_ids))""",
     """CREATE INDEX IF NOT EXISTS timeline_states_search ON {schema}.timeline_states
         USING gin (search)""",
-    """CREATE TABLE IF NOT EXISTS {schema}.timeline_edges (
-        source_id uuid NOT NULL,
-        target_id uuid NOT NULL,
-        type text NOT NULL,
-        recorded_from timestamptz NOT NULL,
-        recorded_to timestamptz NOT NULL DEFAULT 'infinity',
-        reported_from timestamptz NOT NULL,
-        reported_to timestamptz NOT NULL)""",
     """CREATE INDEX IF NOT EXISTS timeline_edges_target ON {schema}.timeline_edges
         (target_id, type)""",
-    """CREATE INDEX IF NOT EXISTS timeline_edges_source ON {schema}.timeline_edges
-        (source_id) WHERE recorded_to = 'infinity'""",
-    """CREATE TABLE IF NOT EXISTS {schema}.timeline_entities (
-        id text PRIMARY KEY,
-        name text NOT NULL,
-        is_actor boolean NOT NULL,
-        is_place boolean NOT NULL)""",
 )
 
 
@@ -103,6 +108,9 @@ class TimelineView(TimelineReads):
 
     def schema_ddl(self) -> Sequence[str]:
         return _DDL
+
+    def reader_index_ddl(self) -> Sequence[str]:
+        return _READER_INDEXES
 
     def record_revisions(self, revisions: Sequence[PositionedRevision], through: int) -> None:
         """Apply revisions (positions ascending) and move the position to `through`."""

@@ -28,14 +28,18 @@ def view_checksums(newsline: Newsline) -> dict[str, str]:
 
 def rebuild(newsline: Newsline) -> None:
     """What `newsline rebuild` does, in-process: drop the views and replay the log."""
-    if newsline.projections is not None:
-        newsline.projections.stop()
-        newsline.projections = None
-    for view in newsline.views:
-        view.drop_tables()
-        view.create_table()
-    newsline.start_projections()
-    assert newsline.wait_for_views(newsline.head(), timeout=60)
+    assert newsline.rebuild() == newsline.head()
+
+
+def index_names(newsline: Newsline) -> set[str]:
+    """The indexes on every view table."""
+    tables = [name for view in newsline.views for name in view.tables]
+    with newsline.timeline.reading() as cursor:
+        rows = cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = ANY(%s)",
+            (newsline.timeline.datastore.schema, tables),
+        ).fetchall()
+    return {row["indexname"] for row in rows}
 
 
 def write(client: TestClient, path: str, body: dict[str, Any], method: str = "POST") -> dict[str, Any]:

@@ -25,7 +25,7 @@ from newsline.bootstrap import Newsline, build
 from newsline.cli import cli
 from tests.conftest import drop_schema, new_schema, settings_for
 from tests.e2e.conftest import EDITOR, TOKEN, Server
-from tests.helpers import rebuild, view_checksums
+from tests.helpers import index_names, rebuild, view_checksums
 from tests.unit.test_service import fields
 
 
@@ -174,11 +174,14 @@ def test_rebuild_replays_the_log_into_identical_views(environment: dict[str, str
     assert newsline_command(environment, "seed").returncode == 0
     newsline = stack(environment)
     try:
-        before = view_checksums(newsline)
+        before, indexes = view_checksums(newsline), index_names(newsline)
         result = newsline_command(environment, "rebuild")
         assert result.returncode == 0, result.stderr
         assert "rebuilt every view" in result.stdout
         assert view_checksums(newsline) == before
+        # The indexes only reads use were dropped for the replay and built again.
+        assert "timeline_states_search" in indexes
+        assert index_names(newsline) == indexes
         # Rebuilding again, then starting anew, still works (and changes nothing).
         assert newsline_command(environment, "rebuild").returncode == 0
         for _ in range(2):
