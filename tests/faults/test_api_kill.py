@@ -11,10 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import EDITOR, Server
 from tests.faults.conftest import serve_env
 from tests.unit.test_service import fields
+
+pytestmark = [pytest.mark.timeout(180, method="thread")]
 
 WRITERS = 6
 KILLS = 3

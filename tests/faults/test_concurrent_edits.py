@@ -7,10 +7,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import EDITOR, Server
 from tests.faults.conftest import serve_env
 from tests.unit.test_service import fields
+
+pytestmark = [pytest.mark.timeout(180, method="thread")]
 
 CLIENTS = 50
 ROUNDS = 4

@@ -26,6 +26,8 @@ from tests.e2e.conftest import EDITOR, Server
 from tests.faults.conftest import serve_env
 from tests.unit.test_service import fields
 
+pytestmark = [pytest.mark.timeout(300, method="thread")]
+
 WRITERS = 4
 OUTAGE = 24.0  # seconds the database is down: longer than a request waits for it
 ANSWER_BOUND = 25.0  # no request may hang longer than this (about ten 2 s connection waits)

@@ -27,6 +27,8 @@ from tests.helpers import rebuild, view_checksums
 from tests.integration.test_crash_recovery import start_worker, wait_until
 from tests.unit.test_service import fields
 
+pytestmark = [pytest.mark.timeout(180, method="thread")]
+
 THREADS = 6
 PROCESSES = 3
 EACH = 25  # occurrences per writer, each reported and amended twice; plus shared amendments
