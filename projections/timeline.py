@@ -12,6 +12,11 @@ Tables:
 A new revision re-derives its occurrence's states from just before its place
 in the fold order (usually the last two) and closes the rows it supersedes in
 record time; nothing is deleted, so every as-of read is one indexed query.
+
+A state's `view` and `history` are `json`, not `jsonb`: they are only ever
+read whole, and `json` keeps the text as written, which PostgreSQL neither
+parses into a tree on write nor prints again on every read. (Tables made
+before hold `jsonb`; both read and write the same.)
 """
 
 from __future__ import annotations
@@ -64,8 +69,8 @@ _DDL = (
         actor_ids text[] NOT NULL,
         place_ids text[] NOT NULL,
         search tsvector NOT NULL,
-        view jsonb NOT NULL,
-        history jsonb NOT NULL,
+        view json NOT NULL,
+        history json NOT NULL,
         PRIMARY KEY (occurrence_id, recorded_from, fold_index))""",
     """CREATE TABLE IF NOT EXISTS {schema}.timeline_edges (
         source_id uuid NOT NULL,
@@ -257,7 +262,14 @@ _EDGE_COLUMNS = "source_id, target_id, type, recorded_from, recorded_to, reporte
 
 def _json(value: Any) -> Jsonb:
     # orjson encodes the view rows several times faster than the standard library.
-    return Jsonb(value, dumps=orjson.dumps)
+    # Sorted keys: a `json` column keeps the text as written, and a state's
+    # dicts come in different key orders depending on whether its revisions
+    # were read back from the view or came with the batch.
+    return Jsonb(value, dumps=_sorted_dumps)
+
+
+def _sorted_dumps(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 # Open ends, written as PostgreSQL's own 'infinity' (COPY's text format).

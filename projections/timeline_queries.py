@@ -238,7 +238,7 @@ def _entry(row: dict[str, Any]) -> str:
     """The stored view with the status as of the query, as JSON text.
 
     The view is spliced as text, not decoded: its object never holds these
-    three members, and it was encoded by PostgreSQL, so it is valid JSON.
+    three members, and PostgreSQL checked it is valid JSON when it was written.
     """
     disputed_by = row["disputed_by"] or []
     corroborated_by = row["corroborated_by"] or []
