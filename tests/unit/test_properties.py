@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from domain.fold import Revision, apply_revision, changes_between, fold, fold_order, merge_patch
 from domain.occurred import InvalidOccurred, parse_occurred
+from domain.values import _needs_refusal, _plainly_storable, check_storable
 
 # --- EDTF valid time ---------------------------------------------------------------------------
 
@@ -265,3 +266,35 @@ def test_a_late_revision_changes_only_views_from_its_report_time_on(
         moment = BASE + timedelta(minutes=probe)
         if moment < late.reported_at:
             assert fold_as_of([*history, late], moment) == fold_as_of(history, moment)
+
+
+# Text with the characters PostgreSQL refuses, those orjson escapes, and backslashes.
+_TRICKY_TEXT = st.text(
+    alphabet=st.sampled_from(
+        ["a", " ", "\\", "b", "f", "u", "0", "\t", "\n", "\x00", "\x08", "\x0c", "\x1f", "\x7f"]
+    )
+    | st.characters(),
+    max_size=12,
+)
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _TRICKY_TEXT,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_TRICKY_TEXT, children, max_size=3),
+    max_leaves=40,
+)
+
+
+@given(value=_JSONISH)
+@settings(max_examples=400)
+@example(value={"title": "tab\there"})
+@example(value={"title": "nul\x00"})
+@example(value=[[[[[[[[[[[[[[[[["deep"]]]]]]]]]]]]]]]]])
+def test_text_is_refused_exactly_when_it_cannot_be_stored(value: Any) -> None:
+    refused = False
+    try:
+        check_storable(value)
+    except ValueError:
+        refused = True
+    # The quick path may only ever say yes where the exact walk finds nothing to refuse.
+    assert refused == _needs_refusal(value)
+    if _plainly_storable(value):
+        assert not _needs_refusal(value)
