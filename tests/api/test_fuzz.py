@@ -113,12 +113,15 @@ def test_stateful_sequences(api_schema: Any) -> None:
     # One scenario per run: the database outlives a scenario, so Hypothesis
     # replaying a sequence within one run would meet a changed world (a slug
     # now taken) and report its strategy as flaky. Scenarios are random, so a
-    # run that has not yet followed a link gets more, up to a bound.
+    # run that has not yet followed a link gets more, up to a bound. They must
+    # be random even where Hypothesis loads its CI profile (CI=true), which
+    # derandomizes: every one-example run would then be the same scenario.
     scenarios = 0
     while scenarios < STATEFUL_SCENARIOS or (not linked and scenarios < MAX_STATEFUL_SCENARIOS):
         Sequences.run(
             settings=settings(
                 max_examples=1,
+                derandomize=False,
                 stateful_step_count=STATEFUL_STEPS,
                 deadline=None,
                 phases=[Phase.generate],
