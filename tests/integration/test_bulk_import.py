@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from bench.corpus import Corpus
 from domain.occurrence import Occurrence
+from newsline import importing
 from newsline.bootstrap import Newsline, build
 from newsline.importing import ImportReport, import_file
 from tests.conftest import drop_schema, new_schema, settings_for
@@ -112,3 +114,24 @@ def test_a_known_id_reported_otherwise_is_a_bad_line(fresh: Any, tmp_path: Path)
     report = import_file(newsline.app, path)
     assert report.written == 0 and numbers(report) == [1, 2]
     assert newsline.app.get_occurrence(UUID(occurrence["id"])).latest_state()["title"] == "Checkpoint shelled"
+
+
+def test_what_an_import_forgets_needs_no_cycle_collector(
+    fresh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import keeps what outlives a batch out of the cycle collector's sight
+    (gc.freeze), which is safe only while what it forgets holds no reference cycle:
+    reference counting alone must free every aggregate it no longer remembers."""
+    monkeypatch.setattr(importing, "KNOWN_LIMIT", 50)  # forget most of what it wrote
+    path = tmp_path / "corpus.ndjson"
+    path.write_text("".join(line + "\n" for line in Corpus(1200, seed=5).lines()))
+    newsline = fresh()
+    gc.collect()
+    gc.disable()
+    try:
+        report = import_file(newsline.app, path, batch_lines=100)
+        cyclic_garbage = gc.collect()
+    finally:
+        gc.enable()
+    assert report.written > 1000 and not report.errors
+    assert cyclic_garbage == 0
