@@ -10,11 +10,10 @@ applying them twice.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -27,9 +26,6 @@ from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
-
-# The name in a `CREATE INDEX IF NOT EXISTS name ON ...` statement.
-_INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+)")
 
 # The application whose log every view follows (NewslineApplication.name).
 APPLICATION_NAME = "newsline"
@@ -50,7 +46,7 @@ class View(PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)  # type: ignore[arg-type]
         self._position_changed = threading.Condition()
         self._position = 0
-        self.sql_create_statements.extend(self._ddl([*self.schema_ddl(), *self.reader_index_ddl()]))
+        self.sql_create_statements.extend(self._ddl([*self.schema_ddl(), *self._reader_index_ddl()]))
         self.sql_create_statements.append(
             SQL("INSERT INTO {0}.{1} VALUES ({2}, 0) ON CONFLICT DO NOTHING").format(
                 Identifier(self.datastore.schema),
@@ -63,25 +59,23 @@ class View(PostgresTrackingRecorder):
         """CREATE statements for this view's tables; `{schema}` is filled in."""
         return ()
 
-    def reader_index_ddl(self) -> Sequence[str]:
-        """CREATE INDEX statements for indexes only reads use, not the projection.
-
-        A rebuild drops them and builds them once the rows are in, which is
-        quicker than keeping them up to date row by row.
-        """
-        return ()
+    #: Indexes only reads use, not the projection: name -> `ON {schema}.table ...`.
+    #: A rebuild drops them and builds them once the rows are in, which is
+    #: quicker than keeping them up to date row by row.
+    reader_indexes: Mapping[str, str] = {}
 
     def drop_reader_indexes(self) -> None:
         with self.datastore.transaction(commit=True) as cursor:
-            for statement in self.reader_index_ddl():
-                name = _INDEX_NAME.search(statement)
-                assert name is not None, statement
-                cursor.execute(SQL("DROP INDEX IF EXISTS {0}").format(self.table(name.group(1))))
+            for name in self.reader_indexes:
+                cursor.execute(SQL("DROP INDEX IF EXISTS {0}").format(self.table(name)))
 
     def create_reader_indexes(self) -> None:
         with self.datastore.transaction(commit=True) as cursor:
-            for statement in self._ddl(self.reader_index_ddl()):
+            for statement in self._ddl(self._reader_index_ddl()):
                 cursor.execute(statement)
+
+    def _reader_index_ddl(self) -> list[str]:
+        return [f"CREATE INDEX IF NOT EXISTS {name} {on}" for name, on in self.reader_indexes.items()]
 
     def table(self, name: str) -> Identifier:
         return Identifier(self.datastore.schema, name)

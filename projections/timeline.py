@@ -91,31 +91,24 @@ _DDL = (
 
 # Indexes only the reads use (closing superseded rows uses the primary keys and
 # timeline_edges_source, which stay).
-_READER_INDEXES = (
-    """CREATE INDEX IF NOT EXISTS timeline_states_current ON {schema}.timeline_states
-        (occurred_start, first_reported_at, occurrence_id)
-        WHERE recorded_to = 'infinity' AND reported_to = 'infinity'""",
-    """CREATE INDEX IF NOT EXISTS timeline_states_order ON {schema}.timeline_states
-        (occurred_start, first_reported_at, occurrence_id)""",
-    """CREATE INDEX IF NOT EXISTS timeline_states_stories ON {schema}.timeline_states
-        USING gin (stories)""",
-    """CREATE INDEX IF NOT EXISTS timeline_states_entities ON {schema}.timeline_states
-        USING gin ((actor_ids || place_ids))""",
-    """CREATE INDEX IF NOT EXISTS timeline_states_search ON {schema}.timeline_states
-        USING gin (search)""",
-    """CREATE INDEX IF NOT EXISTS timeline_edges_target ON {schema}.timeline_edges
-        (target_id, type)""",
-)
+_READER_INDEXES = {
+    "timeline_states_current": "ON {schema}.timeline_states"
+    " (occurred_start, first_reported_at, occurrence_id)"
+    " WHERE recorded_to = 'infinity' AND reported_to = 'infinity'",
+    "timeline_states_order": "ON {schema}.timeline_states (occurred_start, first_reported_at, occurrence_id)",
+    "timeline_states_stories": "ON {schema}.timeline_states USING gin (stories)",
+    "timeline_states_entities": "ON {schema}.timeline_states USING gin ((actor_ids || place_ids))",
+    "timeline_states_search": "ON {schema}.timeline_states USING gin (search)",
+    "timeline_edges_target": "ON {schema}.timeline_edges (target_id, type)",
+}
 
 
 class TimelineView(TimelineReads):
     tables = ("timeline_revisions", "timeline_states", "timeline_edges", "timeline_entities")
+    reader_indexes = _READER_INDEXES
 
     def schema_ddl(self) -> Sequence[str]:
         return _DDL
-
-    def reader_index_ddl(self) -> Sequence[str]:
-        return _READER_INDEXES
 
     def record_revisions(self, revisions: Sequence[PositionedRevision], through: int) -> None:
         """Apply revisions (positions ascending) and move the position to `through`."""

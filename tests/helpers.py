@@ -7,8 +7,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 from psycopg.sql import SQL
 
+from api.app import create_app
 from newsline.bootstrap import Newsline
+from newsline.settings import Settings
 from tests.conftest import EDITOR
+
+# The OpenAPI document as the API publishes it, built once and without a database:
+# tests that take their cases from it cover new endpoints without anyone listing them.
+API_DOCUMENT: dict[str, Any] = create_app(Settings(database_url="postgresql://documentation-only")).openapi()
 
 
 def view_checksums(newsline: Newsline) -> dict[str, str]:

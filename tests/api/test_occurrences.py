@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from newsline.bootstrap import Newsline
-from newsline.settings import Settings
 from tests.conftest import EDITOR, READER
+from tests.helpers import API_DOCUMENT
 from tests.unit.test_service import fields
 
 PROBLEM = "application/problem+json"
@@ -363,9 +363,10 @@ class TestReads:
 
 # The read operations, read from the OpenAPI document itself: a new read endpoint
 # is covered by the tests below without anyone listing it here.
-DOCUMENT = create_app(Settings(database_url="postgresql://documentation-only")).openapi()
 READS = [
-    path for path, operations in DOCUMENT["paths"].items() if path.startswith("/v1/") and "get" in operations
+    path
+    for path, operations in API_DOCUMENT["paths"].items()
+    if path.startswith("/v1/") and "get" in operations
 ]
 # Values for the reads' required query parameters: a new one needs an entry here.
 REQUIRED_QUERY = {"since": "2014-05-19T00:00:00Z"}
@@ -391,13 +392,13 @@ def existing(client: TestClient) -> dict[str, str]:
 
 def concrete_read(path: str, values: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The read's path with its parameters filled in (a KeyError names a new one), and its required query."""
-    parameters = DOCUMENT["paths"][path]["get"].get("parameters", [])
+    parameters = API_DOCUMENT["paths"][path]["get"].get("parameters", [])
     query = {p["name"]: REQUIRED_QUERY[p["name"]] for p in parameters if p["in"] == "query" and p["required"]}
     return path.format(**values), query
 
 
 def is_event_stream(path: str) -> bool:
-    return "text/event-stream" in DOCUMENT["paths"][path]["get"]["responses"]["200"]["content"]
+    return "text/event-stream" in API_DOCUMENT["paths"][path]["get"]["responses"]["200"]["content"]
 
 
 def test_the_document_lists_every_known_read() -> None:

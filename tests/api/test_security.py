@@ -18,14 +18,14 @@ from newsline.bootstrap import Newsline
 from newsline.settings import Settings
 from tests.api.test_occurrences import assert_problem, report
 from tests.conftest import EDITOR, EDITOR_TOKEN, READER, READER_TOKEN
+from tests.helpers import API_DOCUMENT
 from tests.unit.test_service import fields
 
 # The write operations, read from the OpenAPI document itself: a new write
 # endpoint is covered by the tests below without anyone listing it here.
-DOCUMENT = create_app(Settings(database_url="postgresql://documentation-only")).openapi()
 WRITES = [
     (method.upper(), path)
-    for path, operations in DOCUMENT["paths"].items()
+    for path, operations in API_DOCUMENT["paths"].items()
     for method in operations
     if method in ("post", "put", "patch", "delete")
 ]
@@ -49,7 +49,7 @@ def test_the_document_lists_every_known_write() -> None:
 @pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
 class TestEveryWriteNeedsAWritingRole:
     def test_documents_the_bearer_requirement(self, method: str, path: str) -> None:
-        operation = DOCUMENT["paths"][path][method.lower()]
+        operation = API_DOCUMENT["paths"][path][method.lower()]
         assert operation["security"] == [{"bearer": []}]
         assert {"401", "403", "429"} <= set(operation["responses"])
 
