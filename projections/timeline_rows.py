@@ -1,7 +1,11 @@
 """Deriving an occurrence's bitemporal rows from its revisions (pure, no SQL).
 
 For the revisions recorded so far, the fold of SPEC §2 gives one state per
-prefix of the fold order. State k holds over report time
+prefix of the fold order. A state's view carries what that prefix adds up to:
+its `version` is the latest revision folded in, its `recorded_at` the newest
+record time among them (so `recorded_as_of=<recorded_at>` reads the same
+state back, even when a late copy folded in before a newer revision), and its
+`retraction` the retraction folded in, if any. State k holds over report time
 [reported_at of revision k, reported_at of revision k+1). A new revision
 changes only the states from just before its place in the fold order. Two revisions
 reported at the same instant give a state that holds over an empty interval:
@@ -46,15 +50,39 @@ def derive_rows(occurrence_id: UUID, revisions: list[Revision], start: int = 0) 
     ordered = fold_order(revisions)
     rows: list[StateRow] = []
     state: dict[str, Any] | None = None
-    version = 0
+    folded: _Folded | None = None
     for index, revision in enumerate(ordered):
         before = state
         state = apply_revision(state, revision)
-        version = max(version, revision.version)
+        folded = _Folded.first(revision) if folded is None else folded.with_revision(revision)
         if index >= start:
             following = ordered[index + 1].reported_at if index + 1 < len(ordered) else None
-            rows.append(_row(occurrence_id, index, revision, following, version, before, state, ordered[0]))
+            rows.append(_row(occurrence_id, index, revision, following, folded, before, state, ordered[0]))
     return rows
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """What a prefix of the fold order adds up to, beyond the state itself."""
+
+    version: int
+    recorded_at: datetime
+    retraction: dict[str, str] | None
+
+    @classmethod
+    def first(cls, revision: Revision) -> _Folded:
+        return cls(0, _recorded(revision), None).with_revision(revision)
+
+    def with_revision(self, revision: Revision) -> _Folded:
+        retraction = self.retraction
+        if revision.type == "retracted":
+            assert revision.reason is not None
+            retraction = {"reason": revision.reason, "reported_at": _instant(revision.reported_at)}
+        return _Folded(
+            version=max(self.version, revision.version),
+            recorded_at=max(self.recorded_at, _recorded(revision)),
+            retraction=retraction,
+        )
 
 
 def first_changed(revisions: list[Revision], added: Revision) -> int:
@@ -73,14 +101,12 @@ def _row(
     index: int,
     revision: Revision,
     following: datetime | None,
-    version: int,
+    folded: _Folded,
     before: dict[str, Any] | None,
     state: dict[str, Any],
     report: Revision,
 ) -> StateRow:
     occurred = parse_occurred(state["occurred"], checked=True)
-    recorded_at = revision.recorded_at
-    assert recorded_at is not None
     changes = changes_between(before, state)
     if before is None:  # a report sets every field; "retracted: false" says nothing
         changes = [change for change in changes if change.field != "retracted"]
@@ -90,7 +116,7 @@ def _row(
         revision=revision,
         reported_from=revision.reported_at,
         reported_to=following,
-        version=version,
+        version=folded.version,
         retracted=state["retracted"],
         kind=state["kind"],
         occurred_start=occurred.start,
@@ -111,7 +137,7 @@ def _row(
         ),
         view={
             "id": str(occurrence_id),
-            "version": version,
+            "version": folded.version,
             "kind": state["kind"],
             "title": state["title"],
             "summary": state.get("summary"),
@@ -121,15 +147,16 @@ def _row(
             "figures": state["figures"],
             "source": state["source"],
             "reported_at": _instant(report.reported_at),
-            "recorded_at": _instant(recorded_at),
+            "recorded_at": _instant(folded.recorded_at),
             "stories": state["stories"],
             "relations": state["relations"],
+            "retraction": folded.retraction,
         },
         history={
             "version": revision.version,
             "type": revision.type,
             "reported_at": _instant(revision.reported_at),
-            "recorded_at": _instant(recorded_at),
+            "recorded_at": _instant(_recorded(revision)),
             "by": revision.by,
             "reason": revision.reason,
             "source": revision.source,
@@ -137,6 +164,11 @@ def _row(
         },
         relations=[] if state["retracted"] else list(state["relations"]),
     )
+
+
+def _recorded(revision: Revision) -> datetime:
+    assert revision.recorded_at is not None, "a stored revision has a record time"
+    return revision.recorded_at
 
 
 def _instant(moment: datetime) -> str:

@@ -93,6 +93,11 @@ class RelationPublic(BaseModel):
 Status = Literal["reported", "corroborated", "disputed", "retracted"]
 
 
+class RetractionPublic(BaseModel):
+    reason: str = Field(description="why the report was withdrawn")
+    reported_at: datetime = Field(description="when the retraction was reported")
+
+
 class OccurrencePublic(BaseModel):
     """An occurrence as of a point in report time and record time."""
 
@@ -107,9 +112,15 @@ class OccurrencePublic(BaseModel):
     figures: dict[str, int | float]
     source: Source
     reported_at: datetime = Field(description="when the occurrence was first reported")
-    recorded_at: datetime = Field(description="when the revision that made this state was recorded")
+    recorded_at: datetime = Field(
+        description="when this state was recorded: the newest record time among the revisions folded"
+        " into it, so `recorded_as_of` set to it reads the same state again"
+    )
     stories: list[str]
     relations: list[RelationPublic]
+    retraction: RetractionPublic | None = Field(
+        default=None, description="the retraction, if one was reported by the read point; else null"
+    )
     status: Status
     disputed_by: list[UUID]
     corroborated_by: list[UUID]

@@ -248,6 +248,13 @@ class TestRetractAndRelate:
             headers={**EDITOR, "If-Match": '"2"'},
         )
         assert retracted.status_code == 200 and retracted.json()["status"] == "retracted"
+        # The reason is in the view itself, as of the read point.
+        retraction = {"reason": "misattributed", "reported_at": "2014-05-19T11:00:00Z"}
+        assert retracted.json()["retraction"] == retraction
+        assert client.get(f"/v1/occurrences/{denial['id']}").json()["retraction"] == retraction
+        before = client.get(f"/v1/occurrences/{denial['id']}", params={"as_of": "2014-05-19T10:30:00Z"})
+        assert (before.json()["status"], before.json()["retraction"]) == ("reported", None)
+        assert linked.json()["retraction"] is None
         assert client.get(f"/v1/occurrences/{claim['id']}").json()["status"] == "reported"
         as_of = client.get(f"/v1/occurrences/{claim['id']}", params={"as_of": "2014-05-19T10:30:00Z"})
         assert as_of.json()["status"] == "disputed"

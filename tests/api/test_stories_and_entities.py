@@ -76,6 +76,10 @@ class TestStories:
             {"id": kept["id"], "changes": [{"field": "figures.killed", "old": 1, "new": 2}]}
         ]
         assert [r["id"] for r in changes["retracted"]] == [dropped["id"]]
+        assert changes["retracted"][0]["retraction"] == {
+            "reason": "wrong",
+            "reported_at": "2014-05-20T10:00:00Z",
+        }
 
     def test_changes_need_since(self, client: TestClient) -> None:
         slug = new_story(client)

@@ -4,13 +4,15 @@ Revisions arrive with random, out-of-order `reported_at`; the reference here
 folds the stored events directly, independently of the projection's code.
 The occurrence disputes another, so the other's status checks the relation
 rows too, and its history checks that every revision recorded by T2 has
-exactly one state, in fold order.
+exactly one state, in fold order. Every view names the record time of the
+state it shows: read again with `recorded_as_of` set to it, it is the same.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -121,11 +123,27 @@ def test_view_equals_a_plain_fold_of_the_log(
             }
         )
         assert actual == expected, (report_time, record_time)
+        if view is not None:
+            assert reread(newsline, view, report_time) == view, (report_time, record_time)
         disputed = newsline.timeline.occurrence(claim.id, report_time, record_time)
         assert disputed is not None
+        # The claim's status comes from the other occurrence, recorded later than its own state.
+        assert own_state(reread(newsline, disputed, report_time)) == own_state(disputed)
         disputing = expected is not None and not expected["retracted"]
         assert disputed["disputed_by"] == ([str(written.id)] if disputing else []), (report_time, record_time)
         recorded = [e for e in events if record_time is None or e.timestamp <= record_time]
         recorded.sort(key=lambda e: (e.reported_at, e.originator_version))
         history = newsline.timeline.history(written.id, record_time)
         assert [h["version"] for h in history] == [e.originator_version for e in recorded], record_time
+
+
+def reread(newsline: Newsline, view: dict[str, Any], report_time: datetime | None) -> dict[str, Any] | None:
+    """The view read again as of the same report time and its own `recorded_at`."""
+    recorded_at = datetime.fromisoformat(view["recorded_at"])
+    return newsline.timeline.occurrence(UUID(view["id"]), report_time, recorded_at)
+
+
+def own_state(view: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A view without what other occurrences' relations derive in it."""
+    derived = ("status", "disputed_by", "corroborated_by")
+    return None if view is None else {key: value for key, value in view.items() if key not in derived}

@@ -93,6 +93,22 @@ class TestWorkedExample:
         assert (early["version"], latest["version"]) == (1, 3)
         assert early["reported_at"] == latest["reported_at"] == "2014-05-19T08:00:00Z"
 
+    def test_recorded_at_is_when_the_state_was_recorded(
+        self, newsline: Newsline, worked_example: dict[str, Any]
+    ) -> None:
+        """The latest state folds revision 3 (recorded last) before revision 2: it dates from 3."""
+        identifier = worked_example["id"]
+        latest = newsline.timeline.occurrence(identifier)
+        assert latest is not None and latest["version"] == 3
+        recorded_last = newsline.timeline.recorded_at(identifier, 3)
+        assert recorded_last is not None
+        assert datetime.fromisoformat(latest["recorded_at"]) == recorded_last
+        for as_of in (at(19, 10), at(19, 13), None):
+            view = newsline.timeline.occurrence(identifier, as_of=as_of)
+            assert view is not None
+            recorded_at = datetime.fromisoformat(view["recorded_at"])
+            assert newsline.timeline.occurrence(identifier, as_of, recorded_at) == view, as_of
+
 
 class TestStatus:
     def test_a_dispute_counts_from_when_the_denial_was_reported(self, newsline: Newsline) -> None:
