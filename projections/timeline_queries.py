@@ -146,7 +146,11 @@ class TimelineReads(View):
         return page.entries[0] if page.entries else None
 
     def history(self, occurrence_id: UUID, recorded_as_of: datetime | None = None) -> list[dict[str, Any]]:
-        """The revisions in fold order, each with its field changes, as recorded by then."""
+        """The revisions in fold order, each with its field changes, as recorded by then.
+
+        Each relation in a change names its target's title beside its id, as
+        of the same record time (and the latest report time).
+        """
         during, params = _record_time("s", recorded_as_of)
         statement = SQL(
             "SELECT s.history FROM {states} s WHERE s.occurrence_id = %(id)s AND {during}"
@@ -154,7 +158,24 @@ class TimelineReads(View):
         ).format(states=self.table("timeline_states"), during=during)
         with self.reading() as cursor:
             rows = cursor.execute(statement, {**params, "id": occurrence_id}).fetchall()
-        return [row["history"] for row in rows]
+        revisions: list[dict[str, Any]] = [row["history"] for row in rows]
+        relations = [relation for revision in revisions for relation in _relations_changed(revision)]
+        if relations:
+            titles = self.titles({UUID(relation["target"]) for relation in relations}, recorded_as_of)
+            for relation in relations:
+                relation["target_title"] = titles.get(relation["target"])
+        return revisions
+
+    def titles(self, occurrence_ids: set[UUID], recorded_as_of: datetime | None = None) -> dict[str, str]:
+        """The latest title of each occurrence, as recorded by then (by id as text)."""
+        during, params = _during("s", None, recorded_as_of)
+        statement = SQL(
+            "SELECT s.occurrence_id::text AS id, s.view->>'title' AS title FROM {states} s"
+            " WHERE s.occurrence_id = ANY(%(ids)s) AND {during}"
+        ).format(states=self.table("timeline_states"), during=during)
+        with self.reading() as cursor:
+            rows = cursor.execute(statement, {**params, "ids": list(occurrence_ids)}).fetchall()
+        return {row["id"]: row["title"] for row in rows}
 
     def recorded_at(self, occurrence_id: UUID, version: int) -> datetime | None:
         """When a revision was recorded (to answer a replayed request as first answered)."""
@@ -232,6 +253,17 @@ class TimelineReads(View):
                 a_id=identifier,
             )
         return conditions
+
+
+def _relations_changed(revision: dict[str, Any]) -> list[dict[str, Any]]:
+    """The relations listed before and after in a revision's `relations` change."""
+    return [
+        relation
+        for change in revision["changes"]
+        if change["field"] == "relations"
+        for side in (change["old"], change["new"])
+        for relation in side or ()
+    ]
 
 
 def _entry(row: dict[str, Any]) -> str:

@@ -42,6 +42,16 @@ function show(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+// A changed value as table-cell content: relations name their target by title, beside its id.
+function changed(field, value) {
+  if (field !== "relations" || !Array.isArray(value) || !value.length) return [show(value)];
+  return value.map((relation) => el("div", { className: "relation" },
+    `${relation.type.replace(/_/g, " ")} `,
+    el("span", { className: "target-title", textContent: relation.target_title || "(unknown occurrence)" }),
+    " ",
+    el("span", { className: "target-id", textContent: relation.target })));
+}
+
 async function loadStories() {
   say("");
   try {
@@ -123,8 +133,8 @@ function revisionNode(revision, at) {
   if (revision.type !== "reported" && revision.changes.length) { // a first report changes every field
     const rows = revision.changes.map((change) => el("tr", {},
       el("td", { className: "field", textContent: change.field }),
-      el("td", { className: "old", textContent: show(change.old) }),
-      el("td", { className: "new", textContent: show(change.new) })));
+      el("td", { className: "old" }, ...changed(change.field, change.old)),
+      el("td", { className: "new" }, ...changed(change.field, change.new))));
     item.append(el("table", { className: "changes" }, el("tbody", {}, ...rows)));
   }
   return item;

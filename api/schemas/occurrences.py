@@ -131,10 +131,23 @@ class TimelinePublic(BaseModel):
     next_cursor: str | None
 
 
+class RelationChangePublic(BaseModel):
+    """A relation as a `relations` change lists it: its target's title beside its id."""
+
+    type: RelationType
+    target: UUID
+    target_title: str | None = Field(
+        description="the target's latest title as of the history's `recorded_as_of`; null if unknown"
+    )
+
+
+_CHANGED_VALUE = "the field's value; for `relations`, a list of relations with their targets' titles"
+
+
 class ChangePublic(BaseModel):
     field: str
-    old: Any
-    new: Any
+    old: list[RelationChangePublic] | Any = Field(description=_CHANGED_VALUE)
+    new: list[RelationChangePublic] | Any = Field(description=_CHANGED_VALUE)
 
 
 class RevisionPublic(BaseModel):

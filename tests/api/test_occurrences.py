@@ -263,6 +263,36 @@ class TestRetractAndRelate:
         )
         assert_problem(again, 409)
 
+    def test_history_names_each_relation_target_by_its_title(self, client: TestClient) -> None:
+        claim = report(client, kind="claim", title="Troops ordered back")
+        denial = report(client, kind="denial", reported_at="2014-05-19T09:00:00Z")
+        path = f"/v1/occurrences/{denial['id']}"
+        linked = client.post(
+            f"{path}/relations", json={"type": "disputes", "target": claim["id"]}, headers=EDITOR
+        )
+        assert linked.status_code == 200, linked.text
+        linked_at = client.get(path).json()["recorded_at"]
+        retitled = {"title": "Troops ordered back to base", "reason": "clearer"}
+        assert (
+            client.patch(f"/v1/occurrences/{claim['id']}", json=retitled, headers=EDITOR).status_code == 200
+        )
+
+        def relation_change(recorded_as_of: str | None = None) -> dict[str, Any]:
+            params = {"recorded_as_of": recorded_as_of} if recorded_as_of else {}
+            revisions = client.get(f"{path}/history", params=params).json()["revisions"]
+            assert [r["type"] for r in revisions] == ["reported", "linked"]
+            [change] = revisions[1]["changes"]
+            return dict(change)
+
+        relation = {"type": "disputes", "target": claim["id"]}
+        assert relation_change() == {
+            "field": "relations",
+            "old": [],
+            "new": [{**relation, "target_title": "Troops ordered back to base"}],
+        }
+        # As of the same read point: before the claim was retitled, its old title.
+        assert relation_change(linked_at)["new"] == [{**relation, "target_title": "Troops ordered back"}]
+
     def test_relation_to_a_missing_occurrence_is_422(self, client: TestClient) -> None:
         occurrence = report(client)
         answer = client.post(

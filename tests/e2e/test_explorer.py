@@ -56,6 +56,26 @@ def retracted_occurrence(server: Server) -> str:
     return identifier
 
 
+def linked_target(server: Server, source: str) -> tuple[str, str]:
+    """Link `source` as following the story's first occurrence; that occurrence's id and title."""
+    answer = httpx.get(
+        f"{server.url}/v1/stories/{STORY}/timeline",
+        params={"limit": 1},
+        headers={"Authorization": f"Bearer {READER_TOKEN}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    target = answer.json()["items"][0]
+    linked = httpx.post(
+        f"{server.url}/v1/occurrences/{source}/relations",
+        json={"type": "follows", "target": target["id"]},
+        headers=EDITOR,
+        timeout=30,
+    )
+    assert linked.status_code == 200, linked.text
+    return target["id"], target["title"]
+
+
 def statuses(server: Server) -> dict[str, str]:
     """Each occurrence of the story and its status, as the API answers (retracted ones included)."""
     answer = httpx.get(
@@ -154,5 +174,16 @@ def test_pick_a_story_slide_through_report_time_and_read_revisions(server: Serve
             expect(page.locator("#timeline")).to_have_attribute("data-as-of", reported)
             expect(entry).to_have_attribute("data-status", "reported")
             expect(entry.locator(".badge")).to_have_count(0)
+
+            # A relation added later names its target by title, beside its id.
+            target_id, target_title = linked_target(server, shelling)
+            page.select_option("#story", label="Ukraine presidential election 2014")
+            page.select_option("#story", label="Russian troops on the Ukraine border")
+            page.locator(f'#timeline li[data-id="{shelling}"]').click()
+            relation = page.locator('#revisions li[data-type="linked"] td.new .relation')
+            expect(relation).to_have_count(1)
+            expect(relation.locator(".target-title")).to_have_text(target_title)
+            expect(relation.locator(".target-id")).to_have_text(target_id)
+            expect(relation).to_contain_text("follows")
         finally:
             browser.close()
