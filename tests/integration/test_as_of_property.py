@@ -124,6 +124,8 @@ def test_view_equals_a_plain_fold_of_the_log(
         )
         assert actual == expected, (report_time, record_time)
         if view is not None:
+            retraction = view["retraction"]
+            assert (retraction and retraction["reason"]) == ("withdrawn" if expected["retracted"] else None)
             assert reread(newsline, view, report_time) == view, (report_time, record_time)
         disputed = newsline.timeline.occurrence(claim.id, report_time, record_time)
         assert disputed is not None
