@@ -11,7 +11,7 @@ EXTERNAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 SIZE ?= 20000
 
-.PHONY: install run test lint typecheck pytest test-external faults bench clean
+.PHONY: install run test lint typecheck pytest test-external faults bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ faults: install
 # Figures beside baselines of the same run (not a test): make bench SIZE=1000000
 bench: install
 	$(BIN)/python -m bench --size $(SIZE)
+
+# Refresh the README's picture of the explorer (needs Debian's chromium).
+screenshot: install
+	NEWSLINE_SCREENSHOT=docs/explorer.png $(BIN)/pytest tests/e2e/test_explorer.py
 
 clean:
 	rm -rf $(VENV) .newsline .pytest_cache .mypy_cache .ruff_cache
