@@ -21,7 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from newsline import logs
+from newsline import database, logs
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 
@@ -158,5 +158,42 @@ def import_(
         newsline.close()
 
 
+class Terminated(SystemExit):
+    """SIGTERM, raised where the main thread is, so that every `finally` runs."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(128 + signum)
+
+
 def main() -> None:
-    cli()
+    """Run a command; stop the embedded PostgreSQL it started once no Newsline
+    process uses it any more, however the command ends.
+
+    SIGTERM (what supervisors send) ends a command as Ctrl-C does: its
+    `finally` blocks run. uvicorn shuts down gracefully first and then raises
+    the signal again, which lands here too. Once cleaned up, the process ends
+    by SIGTERM after all, so that a supervisor sees the usual status.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli()
+    except Terminated:
+        _release_database()
+        logging.shutdown()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+        raise  # not reached
+    finally:
+        _release_database()
+
+
+def _release_database() -> None:
+    """Release the embedded server, not to be cut short by a second signal."""
+    stopping = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in stopping}
+    try:
+        database.release_embedded()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
