@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,12 +21,66 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from newsline import database, logs
+from newsline import __version__, database, logs
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 
-cli = typer.Typer(help="Newsline: event-sourced news timelines.", no_args_is_help=True)
+# The settings most runs need; README.md, "Configuration", lists every one.
+MAIN_SETTINGS = ("database_url", "data_dir", "tokens", "run_projections", "log_format")
+
+
+def _environment_help() -> str:
+    fields = Settings.model_fields
+    names = {name: f"NEWSLINE_{name.upper()}" for name in MAIN_SETTINGS}
+    width = max(map(len, names.values()))
+    lines = [f"  {names[name]:{width}}  {fields[name].description}" for name in MAIN_SETTINGS]
+    # \b: print these lines as they are, not rewrapped into one paragraph.
+    return "\b\nEnvironment (README.md, Configuration, lists every setting):\n" + "\n".join(lines)
+
+
+class _Command(typer.core.TyperCommand):
+    """A command whose help reads as Click's: arguments in the usage line as
+    FILE, [FILE], FILE... (Typer braces required ones: {file}), and its whole
+    first paragraph in the list of commands (Click cuts it to the width left)."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.short_help or (self.help or "").strip().split("\n\n")[0]
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # ctx: the Click context Typer uses
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, typer.core.TyperArgument):
+                name = param.metavar or (param.name or "").upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(name + ("..." if param.nargs != 1 else ""))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+# Plain (not rich) help: Typer's rich help gives every flag a type column, `<bool>`.
+cli = typer.Typer(
+    epilog=_environment_help(),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 log = logging.getLogger("newsline")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"newsline {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """Newsline: event-sourced news timelines."""
 
 
 def _settings() -> Settings:
@@ -64,7 +118,7 @@ def _seed(newsline: Newsline) -> None:
     )
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
@@ -90,7 +144,7 @@ def serve(
         newsline.close()
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def worker() -> None:
     """Run the projections alone, for deployments with several API processes."""
     newsline = build(_settings(), run_projections=True)
@@ -104,7 +158,7 @@ def worker() -> None:
         newsline.close()
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def seed() -> None:
     """Load the curated occurrences in seeds/ (idempotent)."""
     newsline = build(_settings())
@@ -114,7 +168,7 @@ def seed() -> None:
         newsline.close()
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def rebuild() -> None:
     """Replay the event log into fresh views (stop other Newsline processes first)."""
     newsline = build(_settings(), run_projections=False)
@@ -126,9 +180,11 @@ def rebuild() -> None:
         newsline.close()
 
 
-@cli.command("import")
+@cli.command("import", cls=_Command)
 def import_(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="an .ndjson file")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, metavar="FILE", help="an .ndjson file")
+    ],
 ) -> None:
     """Load occurrences and revisions from an NDJSON file, one per line."""
     from newsline.importing import import_file
@@ -183,7 +239,7 @@ def main() -> None:
         logging.shutdown()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.raise_signal(signal.SIGTERM)
-        raise  # not reached
+        raise  # only as PID 1, which the kernel does not end by a signal it has no handler for: exit 143
     finally:
         _release_database()
 
