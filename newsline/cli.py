@@ -89,6 +89,28 @@ def _settings() -> Settings:
     return settings
 
 
+def _build(settings: Settings, *, run_projections: bool | None = None) -> Newsline:
+    """`build`, with SIGTERM and SIGINT held until it is done: a start of the
+    embedded PostgreSQL cut short would leave the server running unaccounted for."""
+    with _holding_stop_signals():
+        return build(settings, run_projections=run_projections)
+
+
+@contextmanager
+def _holding_stop_signals() -> Iterator[None]:
+    """Defer SIGTERM and SIGINT to the end of the block."""
+    held: list[int] = []
+    stopping = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, lambda got, _: held.append(got)) for signum in stopping}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for got in held:
+            signal.raise_signal(got)
+
+
 @contextmanager
 def _progress(description: str, total: float) -> Iterator[Callable[[float], None]]:
     """A progress bar on stderr; yields the function that reports how far it got."""
@@ -130,7 +152,7 @@ def serve(
 
     from api.app import create_app
 
-    newsline = build(_settings())
+    newsline = _build(_settings())
     try:
         if seed:
             _seed(newsline)
@@ -147,7 +169,7 @@ def serve(
 @cli.command(cls=_Command)
 def worker() -> None:
     """Run the projections alone, for deployments with several API processes."""
-    newsline = build(_settings(), run_projections=True)
+    newsline = _build(_settings(), run_projections=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -161,7 +183,7 @@ def worker() -> None:
 @cli.command(cls=_Command)
 def seed() -> None:
     """Load the curated occurrences in seeds/ (idempotent)."""
-    newsline = build(_settings())
+    newsline = _build(_settings())
     try:
         _seed(newsline)
     finally:
@@ -171,7 +193,7 @@ def seed() -> None:
 @cli.command(cls=_Command)
 def rebuild() -> None:
     """Replay the event log into fresh views (stop other Newsline processes first)."""
-    newsline = build(_settings(), run_projections=False)
+    newsline = _build(_settings(), run_projections=False)
     try:
         with _progress("rebuilding", newsline.head()) as advance:
             head = newsline.rebuild(advance)
@@ -192,7 +214,7 @@ def import_(
 
     settings = _settings()
     # The views follow in a process of their own, so that they use another core.
-    newsline = build(settings, run_projections=False)
+    newsline = _build(settings, run_projections=False)
     try:
         with ExitStack() as stack:
             views = stack.enter_context(views_in_child(newsline)) if settings.run_projections else None

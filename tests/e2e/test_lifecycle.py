@@ -168,3 +168,25 @@ def test_import_stops_its_postgres_and_its_views_process_on_sigterm(server: Serv
     assert importer.returncode == -signal.SIGTERM
     assert not psutil.pid_exists(views) or psutil.Process(views).status() == psutil.STATUS_ZOMBIE
     assert_stopped(server.data_dir)
+
+
+def test_a_sigterm_while_the_embedded_server_starts_still_stops_it(server: Server) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLINE_")}
+    env["NEWSLINE_DATA_DIR"] = str(server.data_dir)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "newsline", "serve", "--port", str(server.port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server.process = serve  # so that the fixture kills it, should the test fail
+    # pg_ctl creates the server's log file as it starts it (after initdb), then waits for it.
+    server_log = server.data_dir / "postgres" / "log"
+    deadline = time.monotonic() + 60
+    while not server_log.exists():
+        assert serve.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
+    serve.send_signal(signal.SIGTERM)
+    serve.wait(timeout=60)
+    assert serve.returncode == -signal.SIGTERM
+    assert_stopped(server.data_dir)
