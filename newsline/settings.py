@@ -29,17 +29,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSLINE_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str | None = Field(
-        default=None, description="PostgreSQL URL; unset starts an embedded server under data_dir"
+        default=None, description="PostgreSQL URL; unset starts one under the data dir"
     )
     database_schema: str = Field(default="public", pattern=r"^[a-z_][a-z0-9_]{0,40}$")
-    data_dir: Path = Path(".newsline")
+    data_dir: Path = Field(
+        default=Path(".newsline"), description="the embedded PostgreSQL's data (default .newsline)"
+    )
     tokens: str = Field(default="", repr=False, description="comma-separated token:principal:role entries")
     tokens_file: Path | None = Field(
         default=None, description="a file of more token:principal:role entries (container secrets)"
     )
     reads_require_auth: bool = False
     run_projections: bool = Field(
-        default=True, description="serve runs the projections in-process (false with a worker)"
+        default=True, description="serve runs the projections (false: a worker does)"
     )
     write_timeout: float = Field(
         default=10.0, gt=0, description="seconds a write waits for its views to catch up"
@@ -57,7 +59,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest request body accepted")
     cors_origins: str = Field(default="", description="comma-separated origins allowed by CORS; empty: off")
     ready_max_lag: int = Field(default=100, ge=0, description="events of projection lag /readyz tolerates")
-    log_format: Literal["json", "text"] = "json"
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="json or text (unset: text on a terminal, else json)"
+    )
     stream_keepalive: float = Field(default=15.0, gt=0, description="seconds between SSE keep-alive comments")
     stream_poll_interval: float = Field(default=0.25, gt=0, le=10, description="seconds between log polls")
 

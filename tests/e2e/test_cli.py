@@ -20,7 +20,7 @@ import pytest
 import typer.main
 
 from domain.event_log import read_log
-from newsline import seeding
+from newsline import __version__, seeding
 from newsline.bootstrap import Newsline, build
 from newsline.cli import cli
 from tests.conftest import drop_schema, new_schema, settings_for
@@ -88,12 +88,38 @@ def test_help_lists_every_command_with_what_it_does() -> None:
     for name, command in COMMANDS.items():
         assert command.help, f"`newsline {name}` has no description"
         assert f"{name} {flat(command.help)}" in text
+    assert "--version" in text
+    assert "<bool>" not in text  # flags take no value
+
+
+def test_help_names_the_main_environment_settings() -> None:
+    text = help_of()
+    for variable, says in [
+        ("NEWSLINE_DATABASE_URL", "PostgreSQL URL"),
+        ("NEWSLINE_DATA_DIR", "embedded PostgreSQL"),
+        ("NEWSLINE_TOKENS", "token:principal:role"),
+        ("NEWSLINE_LOG_FORMAT", "json or text"),
+    ]:
+        assert re.search(rf"{variable} [^A-Z]*{re.escape(says)}", text), variable
+
+
+def test_version_prints_the_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsline", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"newsline {__version__}\n"
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_each_command_describes_itself_and_its_options(name: str) -> None:
     text = help_of(name)
     assert f"Usage: newsline {name}" in text
+    usage = text.split("Usage: ", 1)[1].split(flat(COMMANDS[name].help))[0]
+    arguments = [p for p in COMMANDS[name].params if not isinstance(p, typer.core.TyperOption)]
+    # Arguments as FILE, options as [OPTIONS]: no braces, no lowercase names.
+    assert usage.split() == ["newsline", name, "[OPTIONS]", *(p.metavar or p.name.upper() for p in arguments)]
+    assert "<bool>" not in text  # flags take no value
     assert flat(COMMANDS[name].help) in text
     assert PURPOSES[name] in text, f"add what `newsline {name}` does to PURPOSES"
     for parameter in COMMANDS[name].params:
