@@ -14,6 +14,7 @@ from api import errors, observability, security
 from api.deps import reject_unstorable_parameters
 from api.rate_limit import WriteLimiter
 from api.routes import entities, events, explorer, health, kinds, metrics, occurrences, stories, timeline
+from api.routes.docs import router as docs_router
 from api.schemas.problems import as_problem_json
 from newsline import __version__
 from newsline.bootstrap import Newsline, build
@@ -49,12 +50,15 @@ def create_app(settings: Settings | None = None, newsline: Newsline | None = Non
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(reject_unstorable_parameters)],
+        docs_url=None,  # api/routes/docs.py serves /docs and /redoc from local copies
+        redoc_url=None,
     )
     errors.install(app)
     security.install(app, settings)
     observability.install(app)
     for module in (occurrences, timeline, stories, entities, kinds, events, health, metrics, explorer):
         app.include_router(module.router)
+    app.include_router(docs_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

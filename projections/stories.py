@@ -21,7 +21,7 @@ _DDL = (
         recorded_at timestamptz NOT NULL)""",
 )
 
-_COLUMNS = "slug, title, description, recorded_at"
+_COLUMNS = "slug, title, description, created_by, recorded_at"
 
 
 class StoryView(View):
@@ -69,6 +69,8 @@ def _story(row: dict[str, Any]) -> dict[str, Any]:
         "slug": row["slug"],
         "title": row["title"],
         "description": row["description"],
+        # Not in the public story; an NDJSON export keeps it so that an import keeps the writer.
+        "created_by": row["created_by"],
         "recorded_at": row["recorded_at"].isoformat().replace("+00:00", "Z"),
     }
 

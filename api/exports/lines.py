@@ -1,5 +1,8 @@
 """NDJSON that `newsline import` reads back: its stories, then one line per revision in record order.
 
+A story line is `{"story": {slug, title, description}, "by": ...}`, `by`
+naming who opened the story.
+
 An occurrence line is the POST /v1/occurrences body with its `id`,
 `reported_at` and `by`; a revision line names its `revision` and
 `occurrence_id` with the body of its endpoint. Each line carries an
@@ -50,6 +53,8 @@ def render(revisions: list[RecordedRevision], stories: list[dict[str, Any]]) -> 
     """Story lines first, so that the occurrences filed under them can be."""
     for story in stories:
         entry = {key: story[key] for key in ("slug", "title", "description")}
-        yield json.dumps({"story": entry}, ensure_ascii=False, sort_keys=True) + "\n"
+        yield (
+            json.dumps({"story": entry, "by": story["created_by"]}, ensure_ascii=False, sort_keys=True) + "\n"
+        )
     for revision in revisions:
         yield json.dumps(line(revision), ensure_ascii=False, sort_keys=True) + "\n"

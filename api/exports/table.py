@@ -51,6 +51,18 @@ def _names(entry: dict[str, Any], role: str) -> list[str]:
     return [actor["name"] for actor in entry["actors"] if actor["role"] == role]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)`), and a
+# title or a source name comes from whoever reported it. OWASP's advice: a leading `'` makes such a
+# cell text again. Only text cells: a number (a negative one too) stays a number.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def row(entry: dict[str, Any]) -> dict[str, Any]:
     occurred, source = entry["occurred"], entry["source"]
     start, end = datetime.fromisoformat(occurred["start"]), datetime.fromisoformat(occurred["end"])
@@ -92,5 +104,5 @@ def render(entries: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(row(entry) for entry in entries)
+    writer.writerows({column: _inert(value) for column, value in row(entry).items()} for entry in entries)
     return out.getvalue()

@@ -24,7 +24,11 @@ Position = Annotated[int, Query(ge=0, le=2**62, description="position to read af
 def event_log(
     app: AppDep, _: Reader, after: Position = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> EventPage:
-    """Events after a position; `next` is the position to ask after next time."""
+    """Events after a position; `next` is the position to ask after next time.
+
+    Positions increase but are not contiguous: bookkeeping events (the idempotency
+    key a write records) take positions that this log leaves out.
+    """
     entries = read_log(app, after, limit)
     items = [public_event(entry) for entry in entries]
     return EventPage.model_validate({"items": items, "next": entries[-1].position if entries else after})

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
+from api.exports import table
 from tests.helpers import write
 from tests.unit.test_service import fields
 
@@ -253,3 +254,70 @@ class TestChoosingAnExport:
         assert [error["field"] for error in bad.json()["errors"]] == ["format"]
         missing = client.get("/v1/stories/no-such-story/timeline", params={"format": "csv"})
         assert missing.status_code == 404
+
+
+# Text a spreadsheet would run as a formula, one per text column it can reach.
+DANGEROUS = {
+    "title": '=HYPERLINK("http://evil.invalid","click")',
+    "summary": "+1+2",
+    "agent": "-2+3",
+    "target": "@SUM(A1:A9)",
+    "mentioned": "=1+1",
+    "source": "=cmd|' /C calc'!A0",
+    "outlet": "\tTab-led outlet",
+}
+
+
+@pytest.fixture(scope="module")
+def formula_rows(client: TestClient) -> list[dict[str, str]]:
+    write(client, "/v1/stories", {"slug": "formula-desk", "title": "Formulas"})
+    write(
+        client,
+        "/v1/occurrences",
+        fields(
+            title=DANGEROUS["title"],
+            summary=DANGEROUS["summary"],
+            actors=[
+                {"name": DANGEROUS["agent"], "role": "agent"},
+                {"name": DANGEROUS["target"], "role": "target"},
+                {"name": DANGEROUS["mentioned"], "role": "mentioned"},
+            ],
+            source={"name": DANGEROUS["source"], "outlet": DANGEROUS["outlet"]},
+            figures={"killed": 4},
+            stories=["formula-desk"],
+        ),
+    )
+    answer = exported(client, "/v1/stories/formula-desk/timeline", format="csv")
+    return list(csv.DictReader(io.StringIO(answer.text, newline="")))
+
+
+class TestCsvFormulaInjection:
+    """A cell a spreadsheet would run as a formula is made text with a leading `'` (OWASP)."""
+
+    def test_text_cells_that_start_a_formula_are_prefixed(self, formula_rows: list[dict[str, str]]) -> None:
+        [row] = formula_rows
+        cells = DANGEROUS
+        assert row["title"] == "'" + cells["title"]
+        assert row["notes"] == "'" + cells["summary"]
+        assert row["actor1"] == "'" + cells["agent"]
+        assert row["actor2"] == "'" + cells["target"]
+        assert row["mentioned"] == "'" + cells["mentioned"]
+        assert row["source"] == "'" + cells["source"]
+        assert row["source_outlet"] == "'" + cells["outlet"]
+        for column, value in row.items():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), column
+
+    def test_numbers_stay_numbers(self, formula_rows: list[dict[str, str]]) -> None:
+        [row] = formula_rows
+        assert (row["fatalities"], row["year"], row["time_precision"]) == ("4", "2014", "1")
+        assert row["timestamp"].isdigit()
+        assert row["figures"] == '{"killed": 4}'
+
+    def test_a_negative_number_is_not_prefixed(
+        self, client: TestClient, formula_rows: list[dict[str, str]]
+    ) -> None:
+        entry = client.get("/v1/stories/formula-desk/timeline").json()["items"][0]
+        entry["figures"] = {"killed": -3}  # the API refuses it; the CSV writer must still keep it a number
+        [row] = csv.DictReader(io.StringIO(table.render([entry]), newline=""))
+        assert row["fatalities"] == "-3"
+        assert row["title"].startswith("'=")

@@ -18,6 +18,7 @@ from tests.helpers import write
 from tests.unit.test_service import fields
 
 STORY = "russian-troops-ukraine-border"
+WATCH = "border-watch"
 
 
 def strip_record_time(value: Any) -> Any:
@@ -39,10 +40,11 @@ def source(newsline: Newsline, client: TestClient) -> TestClient:
     and a retraction."""
     report = seeding.load(newsline.app)
     assert newsline.wait_for_views(report.last_position, timeout=60)
+    write(client, "/v1/stories", {"slug": WATCH, "title": "Border watch"})  # opened by alice, not the seed
     attack = write(
         client,
         "/v1/occurrences",
-        fields(stories=[STORY], reported_at="2014-05-19T08:00:00Z", summary="first wire"),
+        fields(stories=[STORY, WATCH], reported_at="2014-05-19T08:00:00Z", summary="first wire"),
     )
     path = f"/v1/occurrences/{attack['id']}"
     write(
@@ -105,6 +107,19 @@ def views(client: TestClient, path: str, as_ofs: list[str]) -> dict[str, Any]:
     return strip_record_time(seen)
 
 
+def writers(client: TestClient) -> dict[tuple[str, int, str], str]:
+    """Who wrote each event of the log (`by`), by aggregate, version and type."""
+    seen: dict[tuple[str, int, str], str] = {}
+    after = 0
+    while page := client.get("/v1/events", params={"after": after, "limit": 1000}).json()["items"]:
+        for event in page:
+            seen[(event["story_id"] or event["occurrence_id"], event["version"], event["type"])] = event[
+                "data"
+            ]["by"]
+        after = page[-1]["position"]
+    return seen
+
+
 REPORT_TIMES = ["2014-05-19T08:30Z", "2014-05-19T10:00Z", "2014-05-19T13:00Z", "2014-05-21"]
 
 
@@ -118,6 +133,11 @@ def test_a_story_export_imports_into_an_empty_store_reading_the_same(
         assert views(imported, timeline, REPORT_TIMES) == views(source, timeline, REPORT_TIMES)
         corroborated = [e for e in imported.get(timeline).json()["items"] if e["corroborated_by"]]
         assert corroborated, "the corroboration from outside the story came along"
+        # Every event keeps its writer, the stories' too: none becomes `import`.
+        imported_writers, source_writers = writers(imported), writers(source)
+        assert imported_writers == {event: source_writers[event] for event in imported_writers}
+        story_writers = {by for (_, _, kind), by in imported_writers.items() if kind == "story_created"}
+        assert story_writers == {"alice", "seed"}
     again = newsline_command(env, "import", str(file))
     assert "imported 0," in again.stdout, again.stdout  # every line replays
 
