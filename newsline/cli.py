@@ -76,7 +76,10 @@ def serve(
 
     from api.app import create_app
 
-    newsline = build(_settings())
+    settings = _settings()
+    # With --workers, this process serves no requests: the API processes it starts do.
+    role = None if workers == 1 else "views" if settings.run_projections else "main"
+    newsline = build(settings, role=role)
     try:
         if seed:
             _seed(newsline)
@@ -93,7 +96,7 @@ def serve(
 @cli.command()
 def worker() -> None:
     """Run the projections alone, for deployments with several API processes."""
-    newsline = build(_settings(), run_projections=True)
+    newsline = build(_settings(), run_projections=True, role="worker")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -107,7 +110,7 @@ def worker() -> None:
 @cli.command()
 def seed() -> None:
     """Load the curated occurrences in seeds/ (idempotent)."""
-    newsline = build(_settings())
+    newsline = build(_settings(), role="seed")
     try:
         _seed(newsline)
     finally:
@@ -117,7 +120,7 @@ def seed() -> None:
 @cli.command()
 def rebuild() -> None:
     """Replay the event log into fresh views (stop other Newsline processes first)."""
-    newsline = build(_settings(), run_projections=False)
+    newsline = build(_settings(), run_projections=False, role="rebuild")
     try:
         with _progress("rebuilding", newsline.head()) as advance:
             head = newsline.rebuild(advance)
@@ -136,7 +139,7 @@ def import_(
 
     settings = _settings()
     # The views follow in a process of their own, so that they use another core.
-    newsline = build(settings, run_projections=False)
+    newsline = build(settings, run_projections=False, role="import")
     try:
         with ExitStack() as stack:
             views = stack.enter_context(views_in_child(newsline)) if settings.run_projections else None

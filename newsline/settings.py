@@ -44,7 +44,12 @@ class Settings(BaseSettings):
     write_timeout: float = Field(
         default=10.0, gt=0, description="seconds a write waits for its views to catch up"
     )
-    pool_size: int = Field(default=5, ge=1, le=100)
+    pool_size: int = Field(
+        default=6,
+        ge=1,
+        le=100,
+        description="database connections an API process may hold for its requests (opened when needed)",
+    )
     projection_batch_size: int = Field(
         default=2000, ge=1, le=100_000, description="events a projection applies per transaction"
     )
