@@ -57,7 +57,8 @@ class Settings(BaseSettings):
         default=2, ge=1, le=60, description="seconds per wait for a database connection (10 tries)"
     )
     write_rate_limit: str = Field(
-        default="10/second;300/minute", description="writes allowed per token ('off' for none)"
+        default="6000/minute;60000/hour",
+        description="writes allowed per token, counted across every API process ('off' for none)",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest request body accepted")
     cors_origins: str = Field(default="", description="comma-separated origins allowed by CORS; empty: off")
@@ -100,13 +101,13 @@ class Settings(BaseSettings):
 
 
 def write_limits(text: str) -> list[RateLimitItem]:
-    """`10/second;300/minute` -> the limits; `off` or empty -> none."""
+    """`6000/minute;60000/hour` -> the limits; `off` or empty -> none."""
     if text.strip().lower() in ("", "off"):
         return []
     try:
         return list(parse_many(text))
     except ValueError:
-        raise ValueError("must be limits such as '10/second;300/minute', or 'off'") from None
+        raise ValueError("must be limits such as '6000/minute;60000/hour', or 'off'") from None
 
 
 def parse_tokens(text: str) -> dict[str, Principal]:

@@ -100,7 +100,7 @@ def burst(server: Server, rounds: int = 6) -> None:
 
 
 def test_serve_with_its_views_keeps_to_its_budget(server: Server) -> None:
-    server.start(settings={"NEWSLINE_WRITE_RATE_LIMIT": "off"})
+    server.start()  # the default write limit: it counts in the database too
     url = embedded_url(server.data_dir)
     with peak_connections(url) as peak:
         burst(server)
@@ -110,7 +110,7 @@ def test_serve_with_its_views_keeps_to_its_budget(server: Server) -> None:
 
 
 def test_an_api_process_without_views_and_a_worker_keep_to_theirs(server: Server) -> None:
-    server.start(settings={"NEWSLINE_RUN_PROJECTIONS": "false", "NEWSLINE_WRITE_RATE_LIMIT": "off"})
+    server.start(settings={"NEWSLINE_RUN_PROJECTIONS": "false"})
     environment = {key: value for key, value in os.environ.items() if not key.startswith("NEWSLINE_")}
     environment["NEWSLINE_DATA_DIR"] = str(server.data_dir)
     worker = subprocess.Popen(
