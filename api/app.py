@@ -37,7 +37,10 @@ def create_app(settings: Settings | None = None, newsline: Newsline | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = newsline is None
         app.state.newsline = newsline or await run_in_threadpool(build, settings)
-        app.state.write_limiter = WriteLimiter(settings.write_limits())
+        wired: Newsline = app.state.newsline
+        app.state.write_limiter = await run_in_threadpool(
+            WriteLimiter, settings.write_limits(), wired.datastore, wired.principals
+        )
         try:
             yield
         finally:

@@ -1,6 +1,7 @@
 """Dependencies of the routes: the wired Newsline and who is asking.
 
-They never block, so they are `async`: FastAPI runs a plain `def` dependency
+They are `async` and block nowhere (the write limiter, which counts in the
+database, runs on a worker thread): FastAPI runs a plain `def` dependency
 in its thread pool, and a request's handful of thread hops cost more than
 the query it serves.
 """
@@ -11,6 +12,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import Problem
 from api.rate_limit import WriteLimiter
@@ -87,7 +89,7 @@ async def require_writer(
             403, f"principal {principal.name!r} has role {principal.role!r}; writes need editor or admin"
         )
     limiter: WriteLimiter = request.app.state.write_limiter
-    limiter.hit(authorization.partition(" ")[2].strip())
+    await run_in_threadpool(limiter.hit, authorization.partition(" ")[2].strip())  # counts in the database
     return principal
 
 

@@ -1,41 +1,120 @@
-"""Per-token limits on writes, answered with 429 and Retry-After."""
+"""Per-token limits on writes, counted in PostgreSQL, answered with 429 and Retry-After.
+
+Every API process counts in the same table, so a token has one budget
+however many processes serve it. Each limit is a fixed window that starts
+at the token's first write after the previous window ended: the window's
+writes are counted, and once they pass the limit the token waits for the
+window's end (Retry-After). One statement per write counts it in every
+window. A refused write counts too, so a loop that ignores 429 stays
+refused until its window ends. The table is UNLOGGED: counts are not worth
+a WAL write per request, and a crash that empties it only forgives a window.
+
+Rows are keyed by an HMAC of the token (keyed by the configured tokens, so
+the table neither holds a token nor a hash that could be tried against
+guesses), and by the limit, so a changed limit starts counting afresh.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
-import time
+from collections.abc import Iterable
 
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import retry
 from limits import RateLimitItem
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from psycopg.sql import SQL, Identifier
 
 from api.errors import Problem
 
+TABLE = "newsline_write_counts"
+
+_CREATE = """
+CREATE UNLOGGED TABLE IF NOT EXISTS {table} (
+    key bytea NOT NULL,
+    window_limit text NOT NULL,
+    window_seconds integer NOT NULL,
+    window_start timestamptz NOT NULL,
+    hits integer NOT NULL,
+    PRIMARY KEY (key, window_limit)
+)
+"""
+
+# One row per limit: a window that has ended starts again at this write.
+_HIT = """
+INSERT INTO {table} AS c (key, window_limit, window_seconds, window_start, hits)
+SELECT %(key)s, l.name, l.seconds, statement_timestamp(), 1
+FROM unnest(%(names)s::text[], %(seconds)s::integer[]) AS l(name, seconds)
+ON CONFLICT (key, window_limit) DO UPDATE SET
+    window_start = CASE WHEN c.window_start + make_interval(secs => c.window_seconds) <= statement_timestamp()
+                        THEN statement_timestamp() ELSE c.window_start END,
+    hits = CASE WHEN c.window_start + make_interval(secs => c.window_seconds) <= statement_timestamp()
+                THEN 1 ELSE c.hits + 1 END
+RETURNING window_limit, hits,
+    extract(epoch FROM c.window_start + make_interval(secs => c.window_seconds) - statement_timestamp())
+        AS resets_in
+"""
+
+
+def limit_name(limit: RateLimitItem) -> str:
+    """`6000/60`: the amount per window of seconds, as the table keys it."""
+    return f"{limit.amount}/{limit.get_expiry()}"
+
 
 class WriteLimiter:
-    """Counts each token's writes in moving windows, in this process's memory.
+    """Counts each token's writes in the database, against every configured limit."""
 
-    Several API processes each count on their own, so the limit a token meets
-    is per process.
-    """
-
-    def __init__(self, limits: list[RateLimitItem]) -> None:
+    def __init__(
+        self, limits: list[RateLimitItem], datastore: PostgresDatastore, tokens: Iterable[str]
+    ) -> None:
         self.limits = limits
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._datastore = datastore
+        self._by_name = {limit_name(limit): limit for limit in limits}
+        self._secret = hashlib.sha256("\n".join(sorted(tokens)).encode()).digest()
+        self._table = Identifier(datastore.schema, TABLE)
+        if limits:
+            self._create_table()
+
+    def _create_table(self) -> None:
+        try:
+            with self._datastore.transaction(commit=True) as cursor:
+                cursor.execute(SQL(_CREATE).format(table=self._table))
+        except IntegrityError:  # another process created it at the same moment
+            pass
+
+    def key(self, token: str) -> bytes:
+        return hmac.digest(self._secret, token.encode(), "sha256")
 
     def hit(self, token: str) -> None:
-        """Count a write by `token`, or raise 429 if one of the limits is spent."""
-        # Keyed by a digest, so the limiter's memory never holds a token.
-        key = hashlib.sha256(token.encode()).hexdigest()
-        spent = [limit for limit in self.limits if not self.limiter.test(limit, key)]
+        """Count a write by `token`, or raise 429 if one of the limits is spent.
+
+        Blocks on the database: call it from a worker thread.
+        """
+        if not self.limits:
+            return
+        counted = self._count(self.key(token))
+        spent = [
+            (self._by_name[name], resets_in)
+            for name, hits, resets_in in counted
+            if hits > self._by_name[name].amount
+        ]
         if spent:
-            resets = [self.limiter.get_window_stats(limit, key).reset_time for limit in spent]
-            wait = max(1, math.ceil(max(resets) - time.time()))
+            wait = max(1, math.ceil(max(resets_in for _, resets_in in spent)))
             raise Problem(
                 429,
-                f"too many writes with this token (at most {spent[0]}); try again in {wait} s",
+                f"too many writes with this token (at most {spent[0][0]}); try again in {wait} s",
                 {"Retry-After": str(wait)},
             )
-        for limit in self.limits:
-            self.limiter.hit(limit, key)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _count(self, key: bytes) -> list[tuple[str, int, float]]:
+        names = list(self._by_name)
+        seconds = [self._by_name[name].get_expiry() for name in names]
+        with self._datastore.cursor() as cursor:
+            cursor.execute(
+                SQL(_HIT).format(table=self._table), {"key": key, "names": names, "seconds": seconds}
+            )
+            rows = cursor.fetchall()
+        return [(row["window_limit"], int(row["hits"]), float(row["resets_in"])) for row in rows]

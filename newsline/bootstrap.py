@@ -10,12 +10,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import orjson
 import psycopg
-from eventsourcing.persistence import InfrastructureFactory, PersistenceError
-from eventsourcing.utils import Environment
+from eventsourcing.persistence import PersistenceError
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.types.json import set_json_loads
 
 from domain.service import NewslineApplication
@@ -28,6 +28,7 @@ from projections.timeline import TimelineProjection, TimelineView
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+V = TypeVar("V", bound=View)
 
 
 @dataclass
@@ -43,18 +44,27 @@ class Newsline:
     database: database.Database
     projections: ProjectionGroup | None = None
     specs: list[ViewSpec] = field(default_factory=list)
+    view_connections_added: bool = False
 
     @property
     def views(self) -> list[View]:
         return [self.timeline, self.stories]
 
+    @property
+    def datastore(self) -> PostgresDatastore:
+        """The process's one pool of connections, shared by the application and the views."""
+        recorder = self.app.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        return recorder.datastore
+
     def start_projections(self) -> None:
         if self.projections is None:
-            # The main application created the tables; runners only read the log.
-            runner_env = {**self.env, "CREATE_TABLE": "n"}
-            self.projections = ProjectionGroup(
-                self.specs, NewslineApplication, runner_env, self.settings.projection_batch_size
-            )
+            if not self.view_connections_added:
+                # The runners follow the log on this process's pool: one connection
+                # each at a time, and one that listens for new writes.
+                database.grow_pool(self.datastore, view_connections(len(self.specs)))
+                self.view_connections_added = True
+            self.projections = ProjectionGroup(self.specs, self.app, self.settings.projection_batch_size)
             self.projections.start()
 
     def wait_for_views(self, position: int | None, timeout: float | None = None) -> bool:
@@ -101,9 +111,7 @@ class Newsline:
         if self.projections is not None:
             self.projections.stop()
             self.projections = None
-        for view in self.views:
-            view.datastore.close()
-        self.app.close()
+        self.app.close()  # and the pool the views share with it
 
 
 def connect(settings: Settings) -> database.Database:
@@ -115,14 +123,50 @@ def connect(settings: Settings) -> database.Database:
     return db
 
 
-def build(settings: Settings, *, run_projections: bool | None = None) -> Newsline:
+# Connections a process that serves no requests keeps for its own work (a
+# command's writes and reads, a worker's start-up and position checks).
+COMMAND_CONNECTIONS = 2
+# Processes that serve the API: they get NEWSLINE_POOL_SIZE connections for requests.
+SERVING_ROLES = ("serve", "api")
+
+
+def view_connections(views: int) -> int:
+    """What running `views` projections adds: a connection per view's runner
+    (it applies one batch at a time), and one that listens for new writes."""
+    return views + 1 if views else 0
+
+
+def connection_budget(settings: Settings, role: str, views: int = 0) -> int:
+    """The most connections a process may hold: its pool's ceiling.
+
+    A process serving the API has NEWSLINE_POOL_SIZE for its requests, any
+    other COMMAND_CONNECTIONS; running views adds `view_connections`.
+    """
+    own = settings.pool_size if role in SERVING_ROLES else COMMAND_CONNECTIONS
+    return own + view_connections(views)
+
+
+def build(settings: Settings, *, run_projections: bool | None = None, role: str | None = None) -> Newsline:
+    """Wire a Newsline on one pool of database connections, shared by the
+    application, its views and their runners.
+
+    `role` names the process's connections in pg_stat_activity
+    (`newsline-<role>`); by default `serve` if it runs the views, else `api`.
+    """
     # The views' rows come back as JSON; orjson decodes them several times faster.
     set_json_loads(orjson.loads)
+    projecting = settings.run_projections if run_projections is None else run_projections
+    role = role or ("serve" if projecting else "api")
     db = connect(settings)
-    env = db.eventsourcing_env(settings.pool_size, settings.database_timeout)
+    env = db.eventsourcing_env(
+        connection_budget(settings, role), settings.database_timeout, f"newsline-{role}"
+    )
     app = _creating_tables(lambda: NewslineApplication(env=env))
-    timeline = _creating_tables(lambda: _view(TimelineView, TimelineProjection.name, env))
-    stories = _creating_tables(lambda: _view(StoryView, StoryProjection.name, env))
+    recorder = app.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    datastore = recorder.datastore
+    timeline = _creating_tables(lambda: _view(TimelineView, TimelineProjection.name, datastore))
+    stories = _creating_tables(lambda: _view(StoryView, StoryProjection.name, datastore))
     newsline = Newsline(
         settings=settings,
         app=app,
@@ -133,7 +177,7 @@ def build(settings: Settings, *, run_projections: bool | None = None) -> Newslin
         database=db,
         specs=[ViewSpec(TimelineProjection(timeline)), ViewSpec(StoryProjection(stories))],
     )
-    if settings.run_projections if run_projections is None else run_projections:
+    if projecting:
         newsline.start_projections()
     return newsline
 
@@ -155,6 +199,8 @@ def _creating_tables(construct: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _view(view_class: type[Any], name: str, env: dict[str, str]) -> Any:
-    factory = InfrastructureFactory.construct(env=Environment(name, env))
-    return factory.tracking_recorder(view_class)
+def _view(view_class: type[V], name: str, datastore: PostgresDatastore) -> V:
+    """A view on the application's pool, its tracking table named as the library would."""
+    view = view_class(datastore, tracking_table_name=f"{name.lower()}_tracking")
+    view.create_table()
+    return view

@@ -89,11 +89,11 @@ def _settings() -> Settings:
     return settings
 
 
-def _build(settings: Settings, *, run_projections: bool | None = None) -> Newsline:
+def _build(settings: Settings, *, run_projections: bool | None = None, role: str | None = None) -> Newsline:
     """`build`, with SIGTERM and SIGINT held until it is done: a start of the
     embedded PostgreSQL cut short would leave the server running unaccounted for."""
     with _holding_stop_signals():
-        return build(settings, run_projections=run_projections)
+        return build(settings, run_projections=run_projections, role=role)
 
 
 @contextmanager
@@ -152,7 +152,10 @@ def serve(
 
     from api.app import create_app
 
-    newsline = _build(_settings())
+    settings = _settings()
+    # With --workers, this process serves no requests: the API processes it starts do.
+    role = None if workers == 1 else "views" if settings.run_projections else "main"
+    newsline = _build(settings, role=role)
     try:
         if seed:
             _seed(newsline)
@@ -169,7 +172,7 @@ def serve(
 @cli.command(cls=_Command)
 def worker() -> None:
     """Run the projections alone, for deployments with several API processes."""
-    newsline = _build(_settings(), run_projections=True)
+    newsline = _build(_settings(), run_projections=True, role="worker")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -183,7 +186,7 @@ def worker() -> None:
 @cli.command(cls=_Command)
 def seed() -> None:
     """Load the curated occurrences in seeds/ (idempotent)."""
-    newsline = _build(_settings())
+    newsline = _build(_settings(), role="seed")
     try:
         _seed(newsline)
     finally:
@@ -193,7 +196,7 @@ def seed() -> None:
 @cli.command(cls=_Command)
 def rebuild() -> None:
     """Replay the event log into fresh views (stop other Newsline processes first)."""
-    newsline = _build(_settings(), run_projections=False)
+    newsline = _build(_settings(), run_projections=False, role="rebuild")
     try:
         with _progress("rebuilding", newsline.head()) as advance:
             head = newsline.rebuild(advance)
@@ -214,7 +217,7 @@ def import_(
 
     settings = _settings()
     # The views follow in a process of their own, so that they use another core.
-    newsline = _build(settings, run_projections=False)
+    newsline = _build(settings, run_projections=False, role="import")
     try:
         with ExitStack() as stack:
             views = stack.enter_context(views_in_child(newsline)) if settings.run_projections else None

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import psutil
 import psycopg
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from eventsourcing.utils import Environment, EnvType
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
@@ -23,6 +25,33 @@ log = logging.getLogger(__name__)
 
 # The embedded servers this process uses, by data directory.
 _servers_in_use: dict[Path, PostgresServer] = {}
+
+# Connections a pool keeps open while idle; the others open when needed and
+# close after ten idle minutes (psycopg_pool's max_idle).
+KEPT_OPEN = 1
+# The setting that names a process's connections in pg_stat_activity.
+APPLICATION_NAME = "POSTGRES_APPLICATION_NAME"
+
+
+class NamedPoolFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL factory, its pool's connections named.
+
+    `application_name` shows in pg_stat_activity, so an operator sees which
+    Newsline process holds which connections.
+    """
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        name = self.env.get(APPLICATION_NAME)
+        kwargs = self.datastore.pool.kwargs
+        if name and isinstance(kwargs, dict):  # the pool opens on first use, with these
+            kwargs["application_name"] = name
+
+
+def grow_pool(datastore: PostgresDatastore, connections: int) -> None:
+    """Let `datastore`'s pool open `connections` more (opened when needed)."""
+    pool = datastore.pool
+    pool.resize(pool.min_size, (pool.max_size or pool.min_size) + connections)
 
 
 @dataclass(frozen=True)
@@ -46,21 +75,28 @@ class Database:
             password=self.password or None,
         )
 
-    def eventsourcing_env(self, pool_size: int, connect_timeout: int = 10) -> dict[str, str]:
-        """The store's settings. `connect_timeout` bounds each wait for a connection;
-        the store tries a statement up to ten times, so a request fails (503) at
-        most about ten such waits after the database went away."""
+    def eventsourcing_env(
+        self, max_connections: int, connect_timeout: int = 10, application_name: str = "newsline"
+    ) -> dict[str, str]:
+        """The store's settings: one pool of at most `max_connections`, opened as
+        needed (one stays open), each connection named `application_name` in
+        pg_stat_activity. `connect_timeout` bounds each wait for a connection
+        (a new one, or a free one of the pool); the store tries a statement up
+        to ten times, so a request fails (503) at most about ten such waits
+        after the database went away."""
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "newsline.database:NamedPoolFactory",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": self.port,
             "POSTGRES_USER": self.user,
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_SCHEMA": self.schema,
-            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_POOL_SIZE": str(KEPT_OPEN),
+            "POSTGRES_MAX_OVERFLOW": str(max(max_connections - KEPT_OPEN, 0)),
             "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "",
+            APPLICATION_NAME: application_name,
             "APPLICATION_RECORDER_TOPIC": "newsline.event_store:EventStore",
         }
 

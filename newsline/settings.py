@@ -46,7 +46,12 @@ class Settings(BaseSettings):
     write_timeout: float = Field(
         default=10.0, gt=0, description="seconds a write waits for its views to catch up"
     )
-    pool_size: int = Field(default=5, ge=1, le=100)
+    pool_size: int = Field(
+        default=6,
+        ge=1,
+        le=100,
+        description="database connections an API process may hold for its requests (opened when needed)",
+    )
     projection_batch_size: int = Field(
         default=2000, ge=1, le=100_000, description="events a projection applies per transaction"
     )
@@ -54,7 +59,8 @@ class Settings(BaseSettings):
         default=2, ge=1, le=60, description="seconds per wait for a database connection (10 tries)"
     )
     write_rate_limit: str = Field(
-        default="10/second;300/minute", description="writes allowed per token ('off' for none)"
+        default="6000/minute;60000/hour",
+        description="writes allowed per token, counted across every API process ('off' for none)",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest request body accepted")
     cors_origins: str = Field(default="", description="comma-separated origins allowed by CORS; empty: off")
@@ -99,13 +105,13 @@ class Settings(BaseSettings):
 
 
 def write_limits(text: str) -> list[RateLimitItem]:
-    """`10/second;300/minute` -> the limits; `off` or empty -> none."""
+    """`6000/minute;60000/hour` -> the limits; `off` or empty -> none."""
     if text.strip().lower() in ("", "off"):
         return []
     try:
         return list(parse_many(text))
     except ValueError:
-        raise ValueError("must be limits such as '10/second;300/minute', or 'off'") from None
+        raise ValueError("must be limits such as '6000/minute;60000/hour', or 'off'") from None
 
 
 def parse_tokens(text: str) -> dict[str, Principal]:

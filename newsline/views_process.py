@@ -71,7 +71,7 @@ def _follow(url: str, commands: Connection) -> None:
     """The child: follow the log until told a position to reach (None: stop now)."""
     settings = Settings(database_url=url)  # the rest from the same environment
     logs.configure(settings.log_format)
-    newsline = build(settings, run_projections=True)
+    newsline = build(settings, run_projections=True, role="views")
     try:
         target = commands.recv()
         while target is not None and not newsline.wait_for_views(target, timeout=60):

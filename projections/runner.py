@@ -13,10 +13,15 @@ committed position is final.
 A failure (a lost database connection, say) ends the runner; a supervisor
 thread per view starts it again with a back-off from the view's last
 committed position, so a restart neither skips nor repeats an event.
+
+The runners use the process's one pool, shared with the application: each
+holds one connection at a time, and one more listens for the NOTIFYs of
+every runner of the process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -53,13 +58,13 @@ class Supervisor:
     def __init__(
         self,
         spec: ViewSpec,
-        application_class: type[Application[Any]],
-        env: dict[str, str],
+        application: Application[Any],
+        wakeups: Wakeups,
         batch_size: int,
     ) -> None:
         self.spec = spec
-        self._application_class = application_class
-        self._env = env
+        self._application = application
+        self._wakeups = wakeups
         self._batch_size = batch_size
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._supervise, name=f"projection-{spec.name}", daemon=True)
@@ -69,28 +74,25 @@ class Supervisor:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wakeups.wake()
         self._thread.join(timeout=10)
 
     def _supervise(self) -> None:
         delay = 0.1
         while not self._stopping.is_set():
             try:
-                self._run_once()
+                follow(
+                    self.spec.projection,
+                    self._application,
+                    self._wakeups.wait,
+                    self._stopping,
+                    self._batch_size,
+                )
                 delay = 0.1
             except Exception as error:  # any failure: log it and start again
                 log.warning("projection %s stopped (%s); restarting in %.1fs", self.spec.name, error, delay)
                 self._stopping.wait(delay)
                 delay = min(delay * 2, 5.0)
-
-    def _run_once(self) -> None:
-        application = self._application_class(env=self._env)
-        try:
-            recorder = application.recorder
-            assert isinstance(recorder, PostgresApplicationRecorder)
-            with _Wakeups(recorder, self._stopping) as wakeups:
-                follow(self.spec.projection, application, wakeups.wait, self._stopping, self._batch_size)
-        finally:
-            application.close()
 
 
 def follow(
@@ -123,57 +125,88 @@ def follow(
         position = through
 
 
-class _Wakeups:
-    """LISTENs for the event store's NOTIFY on a connection of its own."""
+class Wakeups:
+    """Wakes one runner when the event store notifies a write (or when told to)."""
 
-    def __init__(self, recorder: PostgresApplicationRecorder, stopping: threading.Event) -> None:
-        self._recorder = recorder
-        self._stopping = stopping
+    def __init__(self) -> None:
         self._notified = threading.Event()
-        self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._listen, name="projection-listen", daemon=True)
 
-    def __enter__(self) -> _Wakeups:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._closed.set()
-        self._thread.join(timeout=5)
+    def wake(self) -> None:
+        self._notified.set()
 
     def wait(self, timeout: float) -> None:
         if self._notified.wait(timeout):
             self._notified.clear()
 
+
+class Listener:
+    """LISTENs for the event store's NOTIFY on one pooled connection, for every
+    runner of the process; if that connection is lost, it takes another after
+    a back-off (the runners poll every second meanwhile)."""
+
+    def __init__(self, recorder: PostgresApplicationRecorder, wakeups: Sequence[Wakeups]) -> None:
+        self._recorder = recorder
+        self._wakeups = wakeups
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="projection-listen", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def _wake_all(self) -> None:
+        for wakeups in self._wakeups:
+            wakeups.wake()
+
     def _listen(self) -> None:
-        try:
-            with self._recorder.datastore.get_connection() as connection:
-                connection.execute(SQL("LISTEN {0}").format(Identifier(self._recorder.channel_name)))
-                while not (self._closed.is_set() or self._stopping.is_set()):
+        delay = 0.1
+        while not self._stopping.is_set():
+            try:
+                self._listen_once()
+                return
+            except Exception as error:  # the runners still poll every second
+                log.warning(
+                    "projection wake-ups stopped (%s); polling, listening again in %.1fs", error, delay
+                )
+                self._wake_all()
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _listen_once(self) -> None:
+        channel = Identifier(self._recorder.channel_name)
+        with self._recorder.datastore.get_connection() as connection:
+            connection.execute(SQL("LISTEN {0}").format(channel))
+            try:
+                while not self._stopping.is_set():
                     for _ in connection.notifies(timeout=0.2, stop_after=1):
-                        self._notified.set()
-        except Exception as error:  # the runner still polls every second
-            log.warning("projection wake-ups stopped (%s); polling", error)
-        finally:
-            self._notified.set()  # a runner asked to stop need not sleep out its second
+                        self._wake_all()
+            finally:  # the connection goes back to the pool: stop listening on it
+                with contextlib.suppress(Exception):
+                    connection.execute(SQL("UNLISTEN {0}").format(channel))
 
 
 class ProjectionGroup:
-    """All the views of one process, run by supervisors."""
+    """All the views of one process, run by supervisors on the application's pool."""
 
-    def __init__(
-        self,
-        specs: Sequence[ViewSpec],
-        application_class: type[Application[Any]],
-        env: dict[str, str],
-        batch_size: int,
-    ) -> None:
-        self.supervisors = [Supervisor(spec, application_class, env, batch_size) for spec in specs]
+    def __init__(self, specs: Sequence[ViewSpec], application: Application[Any], batch_size: int) -> None:
+        recorder = application.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        wakeups = [Wakeups() for _ in specs]
+        self.supervisors = [
+            Supervisor(spec, application, wakeup, batch_size)
+            for spec, wakeup in zip(specs, wakeups, strict=True)
+        ]
+        self._listener = Listener(recorder, wakeups)
 
     def start(self) -> None:
+        self._listener.start()
         for supervisor in self.supervisors:
             supervisor.start()
 
     def stop(self) -> None:
         for supervisor in self.supervisors:
             supervisor.stop()
+        self._listener.stop()

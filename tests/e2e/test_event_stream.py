@@ -181,7 +181,7 @@ def test_bad_resume_points_and_unknown_stories_are_problems(live: Server) -> Non
 
 
 def test_idle_subscribers_hold_no_connection_and_do_not_block_shutdown(server: Server) -> None:
-    # One pooled connection (plus the pool's overflow of 10) for the whole API process:
+    # One connection for requests (the pool adds three for the views' runners):
     # subscribers that each held a connection would starve the write below.
     server.start(settings={"NEWSLINE_POOL_SIZE": "1"})
     subscribers = [Subscriber(server.url, after=0) for _ in range(16)]
