@@ -25,12 +25,12 @@ _MONTH_DAY = (
     r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
 )
 _LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
-_DATE_FORM = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+DATE_FORM = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
 _TIME_FORM = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?"
 _ZONE_FORM = r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
-INSTANT_PATTERN = rf"^{_DATE_FORM}(?:{_TIME_FORM}{_ZONE_FORM})?$"
+INSTANT_PATTERN = rf"^{DATE_FORM}(?:{_TIME_FORM}{_ZONE_FORM})?$"
 _INSTANT = re.compile(INSTANT_PATTERN)
-_DATE = re.compile(rf"^{_DATE_FORM}$")
+_DATE = re.compile(rf"^{DATE_FORM}$")
 # An optional time parameter may also be sent empty (`as_of=`): it then means "absent".
 OPTIONAL_INSTANT_PATTERN = rf"^(?:{INSTANT_PATTERN[1:-1]})?$"
 
@@ -199,7 +199,14 @@ IdempotencyKey = Annotated[
         description="makes a retry safe: the same key and body answer the first answer again",
     ),
 ]
+# What If-Match may name: any version (`*`), or one version as an ETag (`"3"`, weak `W/"3"`) or bare.
+IF_MATCH_PATTERN = r'^(?:\*|(?:W/)?"[0-9]+"|[0-9]+)?$'
+IF_MATCH = re.compile(IF_MATCH_PATTERN)
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description='the version the write expects, as an ETag: "3"'),
+    Header(
+        alias="If-Match",
+        description='the version the write expects, as an ETag: "3"',
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
+    ),
 ]

@@ -73,12 +73,23 @@ def _storable(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
             _storable(schema[key], components, seen)
 
 
+# What the server's regular expressions and str.strip() call whitespace: ECMA-262's `\s` and
+# NEL (U+0085), but not U+FEFF. Patterns say it in full, so every regex engine reads them alike.
+_NOT_SPACE = r"(?:[^\s\x85]|\ufeff)"
+# Required text (minLength 1) is stripped of surrounding whitespace before it is checked.
+_NOT_BLANK = {"pattern": _NOT_SPACE}
+
+
 def _constrain(schema: dict[str, Any]) -> None:
     if "enum" in schema or "format" in schema or "const" in schema:
         return  # the named values or the format leave no room for control characters
+    if schema.get("minLength", 0) >= 1 and _NOT_BLANK not in schema.get("allOf", []):
+        schema.setdefault("allOf", []).append(_NOT_BLANK)
     pattern = schema.get("pattern")
-    if pattern == STORABLE_TEXT_PATTERN:
+    if pattern == STORABLE_TEXT_PATTERN or schema is _NOT_BLANK:
         return
+    if pattern is not None and r"\S" in pattern:
+        schema["pattern"] = pattern = pattern.replace(r"\S", _NOT_SPACE)
     if pattern is None:
         schema["pattern"] = STORABLE_TEXT_PATTERN
     elif _may_match_control_characters(pattern) and {"pattern": STORABLE_TEXT_PATTERN} not in schema.get(

@@ -253,3 +253,54 @@ def test_every_string_a_request_sends_excludes_control_characters() -> None:
     assert re.fullmatch(STORABLE_TEXT_PATTERN, "tab\tand\nnewline") and not re.fullmatch(
         STORABLE_TEXT_PATTERN, "bell\x07"
     )
+
+
+@pytest.mark.parametrize(
+    ("occurred", "accepted"),
+    [
+        ("2014-05-19", True),
+        ("2014-05", True),
+        ("2014-21", True),
+        ("201X", True),
+        ("2014-05-XX?", True),
+        ("2014-05~/2014-06?", True),
+        ("2014-05-19T10:00+05", True),
+        ("2014-02-30", False),
+        ("2014-21~", False),
+        ("2014-05-19T10:00+00", False),
+        ("2014-05-19T10:00Z/2014-05-20", False),
+        (" 2014-05-19", False),
+    ],
+)
+def test_occurred_states_the_edtf_forms_the_server_takes(
+    client: TestClient, occurred: str, accepted: bool
+) -> None:
+    schema = API_DOCUMENT["components"]["schemas"]["OccurrenceCreate"]["properties"]["occurred"]
+    assert bool(re.fullmatch(schema["pattern"], occurred)) is accepted
+    answer = client.post("/v1/occurrences", json=fields(occurred=occurred), headers=EDITOR)
+    assert answer.status_code == (201 if accepted else 422), answer.text
+
+
+def test_a_patch_states_that_it_changes_a_field_and_removes_no_required_one() -> None:
+    schema = API_DOCUMENT["components"]["schemas"]["OccurrencePatch"]
+    assert {"required": ["title"]} in schema["anyOf"]
+    assert all(schema["properties"][name].get("type") == "string" for name in ("kind", "title", "occurred"))
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status"), [('"1"', 200), ('W/"1"', 200), ("1", 200), ("*", 200), ("yesterday", 400)]
+)
+def test_if_match_states_its_forms(client: TestClient, if_match: str, status: int) -> None:
+    [header] = [
+        p
+        for p in API_DOCUMENT["paths"]["/v1/occurrences/{occurrence_id}"]["patch"]["parameters"]
+        if p["name"] == "If-Match"
+    ]
+    assert bool(re.fullmatch(header["schema"]["pattern"], if_match)) is (status == 200)
+    occurrence = report(client)
+    answer = client.patch(
+        f"/v1/occurrences/{occurrence['id']}",
+        json={"title": "t", "reason": "r"},
+        headers={**EDITOR, "If-Match": if_match},
+    )
+    assert answer.status_code == status, answer.text
