@@ -35,7 +35,14 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest --ignore=tests/faults
 
-test: lint typecheck pytest
+# A test run must leave the checkout as it found it (no caches or files outside .gitignore).
+test: lint typecheck
+	@git status --porcelain --untracked-files=all > $(VENV)/.status-before 2>/dev/null || true
+	$(MAKE) pytest
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git status --porcelain --untracked-files=all | diff $(VENV)/.status-before - \
+	    || { echo "the test run changed the checkout (above); keep its files out or in .gitignore"; exit 1; }; \
+	fi
 
 # The integration and API tests again, against an external PostgreSQL server.
 test-external: install

@@ -10,7 +10,7 @@ import orjson
 from fastapi.responses import Response
 
 from api.errors import Problem
-from api.params import encode_cursor
+from api.params import IF_MATCH, encode_cursor
 from domain.service import Request, Written
 from newsline.bootstrap import Newsline
 from newsline.settings import Principal
@@ -29,12 +29,12 @@ def write_request(principal: Principal, idempotency_key: str | None, operation: 
 
 def expected_version(if_match: str | None) -> int | None:
     """The version named by If-Match (`"3"`); None for absent, empty or `*`."""
-    if if_match is None or if_match.strip() in ("", "*"):
-        return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    text = (if_match or "").strip()
+    if not IF_MATCH.fullmatch(text):
         raise Problem(400, 'If-Match must name a version as an ETag, e.g. If-Match: "3"')
-    return int(text)
+    if text in ("", "*"):
+        return None
+    return int(text.removeprefix("W/").strip('"'))
 
 
 def occurrence_answer(

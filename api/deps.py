@@ -8,15 +8,17 @@ the query it serves.
 
 from __future__ import annotations
 
+import difflib
 import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import Problem
 from api.rate_limit import WriteLimiter
-from domain.errors import ValidationFailed
+from domain.errors import FieldError, ValidationFailed
 from domain.service import NewslineApplication
 from domain.values import check_storable
 from newsline.bootstrap import Newsline
@@ -31,6 +33,46 @@ async def get_newsline(request: Request) -> Newsline:
 
 
 NewslineDep = Annotated[Newsline, Depends(get_newsline)]
+
+
+def _query_parameters(route: APIRoute) -> tuple[str, ...]:
+    """The query parameters a route and its dependencies declare, as clients spell them."""
+    known: tuple[str, ...] | None = getattr(route, "_query_parameters", None)
+    if known is None:
+        known = _declared_query_parameters(route)
+        route._query_parameters = known  # type: ignore[attr-defined]  # routes are not hashable
+    return known
+
+
+def _declared_query_parameters(route: APIRoute) -> tuple[str, ...]:
+    names: list[str] = []
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        names += [field.alias for field in dependant.query_params]
+        pending.extend(reversed(dependant.dependencies))
+    return tuple(dict.fromkeys(names))
+
+
+async def reject_unknown_parameters(request: Request) -> None:
+    """A query parameter the operation does not take is 422, never silently ignored:
+    `asof=` meant as `as_of=` would otherwise answer the latest view to a reader of the past.
+    Pages outside the API document (the explorer) read their own query strings."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not route.include_in_schema:
+        return
+    known = _query_parameters(route)
+    unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
+    if not unknown:
+        return
+    takes = f"it takes {', '.join(known)}" if known else "it takes no query parameters"
+    errors = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        message = f"is not a query parameter of {request.method} {route.path}{hint}; {takes}"
+        errors.append(FieldError(name[:100], message))
+    raise ValidationFailed(errors)
 
 
 async def reject_unstorable_parameters(request: Request) -> None:

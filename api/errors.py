@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from http import HTTPStatus
 from typing import Any
 
 import psycopg
@@ -31,21 +32,18 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
-_TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Request too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Service unavailable",
-}
+# Problems are typed `about:blank` (RFC 9457 4.2.1): the status says what went wrong, `detail`
+# says why, so `title` is the status's phrase (RFC 9110 names).
+_PHRASES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def _title(status: int) -> str:
+    if status in _PHRASES:
+        return _PHRASES[status]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 class Problem(Exception):
@@ -60,8 +58,8 @@ def problem_response(
     status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     body = {
-        "type": f"https://newsline.invalid/problems/{status}",
-        "title": _TITLES.get(status, "Error"),
+        "type": "about:blank",
+        "title": _title(status),
         "status": status,
         "detail": detail,
         **extra,
@@ -83,6 +81,32 @@ def _status_of(error: NewslineError) -> int:
     if isinstance(error, Conflict):
         return 409
     return 400
+
+
+def _json_decode_error(error: RequestValidationError) -> str | None:
+    """Where a body's JSON broke, by line and column (FastAPI gives a character offset)."""
+    for item in error.errors():
+        if item.get("type") == "json_invalid":
+            offset = int(item["loc"][-1]) if item.get("loc") else 0
+            text = error.body if isinstance(error.body, str) else ""
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            reason = str(item.get("ctx", {}).get("error", "malformed"))
+            reason = reason[:1].lower() + reason[1:]
+            return f"the body is not valid JSON: {reason} at line {line}, column {column}"
+    return None
+
+
+def _not_sent_as_json(request: Request, error: RequestValidationError) -> str | None:
+    """Why a body FastAPI left unparsed (its Content-Type does not say JSON) was refused."""
+    if not isinstance(error.body, bytes | bytearray) or not error.body:
+        return None
+    content_type = request.headers.get("content-type")
+    sent = f"'Content-Type: {content_type}'" if content_type else "no Content-Type header"
+    wanted = "'Content-Type: application/json'"
+    if request.method == "PATCH":
+        wanted += " (or application/merge-patch+json)"
+    return f"the body must be JSON sent with {wanted}; this request sent {sent}"
 
 
 def _request_validation_errors(error: RequestValidationError) -> list[FieldError]:
@@ -132,6 +156,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        malformed = _json_decode_error(error)
+        if malformed is not None:
+            return problem_response(400, malformed)
+        not_json = _not_sent_as_json(request, error)
+        if not_json is not None:
+            return problem_response(415, not_json)
         errors = _request_validation_errors(error)
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
         return problem_response(422, detail, errors=_field_errors(errors))

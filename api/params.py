@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
-from typing import Annotated, Literal
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Depends, Header, Query
@@ -18,26 +15,49 @@ from domain.kinds import KINDS
 from domain.values import as_utc
 from projections.timeline_queries import Cursor, TimelineQuery
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-Edge = Literal["start", "end"]
+# The instants the time parameters take, as a pattern the OpenAPI document states and
+# parse_instant checks: a calendar date (years 1 to 9999), optionally with a time to the
+# minute, second or fraction of one, optionally with a zone (none means UTC).
+_YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+DATE_FORM = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_TIME_FORM = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?"
+_ZONE_FORM = r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+INSTANT_PATTERN = rf"^{DATE_FORM}(?:{_TIME_FORM}{_ZONE_FORM})?$"
+_INSTANT = re.compile(INSTANT_PATTERN)
+_DATE = re.compile(rf"^{DATE_FORM}$")
+# An optional time parameter may also be sent empty (`as_of=`): it then means "absent".
+OPTIONAL_INSTANT_PATTERN = rf"^(?:{INSTANT_PATTERN[1:-1]})?$"
+
+# A bare date means the start of its day, its end, or (for `since`, an as-of time from which
+# changes count) the last instant before it starts, so that the day's own reports count.
+Edge = Literal["start", "end", "before"]
 
 
 def parse_instant(text: str, field: str, date_means: Edge) -> datetime:
-    """An ISO 8601 instant; a bare date means the start or the end of that day (UTC).
+    """An ISO 8601 instant of the form INSTANT_PATTERN; a bare date means a moment of that day (UTC).
 
     Times without a zone are taken as UTC.
     """
-    text = text.strip()
     try:
-        if _DATE.match(text):
+        if not _INSTANT.fullmatch(text):
+            raise ValueError(text)
+        if _DATE.fullmatch(text):
             day = date.fromisoformat(text)
-            if date_means == "start":
-                return datetime.combine(day, time.min, UTC)
-            return datetime.combine(day, time.max, UTC)
+            if date_means == "end":
+                return datetime.combine(day, time.max, UTC)
+            start = datetime.combine(day, time.min, UTC)
+            return start if date_means == "start" or day == date.min else start - timedelta(microseconds=1)
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise ValidationFailed.single(
-            field, f"{text!r} is not an ISO 8601 date or date-time (e.g. 2014-05-19T10:00Z)"
+            field,
+            f"{text[:100]!r} is not an ISO 8601 date or date-time (e.g. 2014-05-19 or 2014-05-19T10:00Z)",
         ) from None
     try:
         return as_utc(moment)
@@ -50,39 +70,73 @@ def optional_instant(text: str | None, field: str, date_means: Edge) -> datetime
     return parse_instant(text, field, date_means) if text else None
 
 
+def instant_query(description: str, *, required: bool = False, alias: str | None = None) -> Any:
+    """A time query parameter, its accepted forms stated in the OpenAPI document."""
+    pattern = INSTANT_PATTERN if required else OPTIONAL_INSTANT_PATTERN
+    return Query(
+        alias=alias,
+        description=f"{description}; an ISO 8601 date or date-time, e.g. 2014-05-19 or 2014-05-19T10:00Z",
+        json_schema_extra={"pattern": pattern},
+    )
+
+
+# A cursor names the last entry of a page by its place in timeline order: its start and
+# first report time (microseconds since 0001-01-01 UTC) and its id. Any text of this form is a
+# place in that order, so the OpenAPI document can state the form and every such cursor works.
+CURSOR_PATTERN = r"^(?:[0-9]{1,18}\.[0-9]{1,18}\.[0-9a-f]{32})?$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+_LAST_MICROSECOND = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
+def _microseconds(moment: datetime) -> str:
+    return str((moment - _EPOCH) // timedelta(microseconds=1))
+
+
+def _moment(text: str) -> datetime:
+    return _EPOCH + timedelta(microseconds=min(int(text), _LAST_MICROSECOND))
+
+
 def encode_cursor(after: Cursor) -> str:
     start, reported, identifier = after
-    raw = json.dumps([start.isoformat(), reported.isoformat(), str(identifier)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return f"{_microseconds(start)}.{_microseconds(reported)}.{identifier.hex}"
 
 
 def decode_cursor(text: str) -> Cursor:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        start, reported, identifier = json.loads(raw)
-        return (datetime.fromisoformat(start), datetime.fromisoformat(reported), UUID(identifier))
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise ValidationFailed.single("cursor", "is not a cursor this API returned") from None
+    if not _CURSOR.fullmatch(text):
+        raise ValidationFailed.single("cursor", "is not a cursor this API returned (next_cursor)")
+    start, reported, identifier = text.split(".")
+    return (_moment(start), _moment(reported), UUID(identifier))
+
+
+# `kind` is repeated or comma-separated: each value is one kind or several joined by commas.
+_KIND_NAME = "(?:" + "|".join(KINDS) + ")"
+KIND_LIST_PATTERN = rf"^(?:{_KIND_NAME}(?:,{_KIND_NAME})*)?$"
+_KIND_LIST = re.compile(KIND_LIST_PATTERN)
 
 
 def _kinds(values: list[str]) -> tuple[str, ...]:
-    kinds = tuple(kind.strip() for value in values for kind in value.split(",") if kind.strip())
-    unknown = [
-        FieldError("kind", f"{kind!r} is not a kind; see GET /v1/kinds")
-        for kind in kinds
-        if kind not in KINDS
-    ]
-    if unknown:
-        raise ValidationFailed(unknown)
-    return kinds
+    errors = []
+    for value in values:
+        if _KIND_LIST.fullmatch(value):
+            continue
+        unknown = [kind for kind in value.split(",") if kind and kind not in KINDS]
+        errors += [FieldError("kind", f"{kind[:100]!r} is not a kind; see GET /v1/kinds") for kind in unknown]
+        if not unknown:
+            errors.append(
+                FieldError("kind", f"{value[:100]!r} must be kinds joined by commas, with no spaces")
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    return tuple(kind for value in values for kind in value.split(",") if kind)
 
 
 async def as_of_params(
     as_of: Annotated[
-        str | None, Query(description="report time: the view as reported by then (a date means its end)")
+        str | None, instant_query("report time: the view as reported by then (a date means its end)")
     ] = None,
     recorded_as_of: Annotated[
-        str | None, Query(description="record time: the view as this system held it then")
+        str | None, instant_query("record time: the view as this system held it then (a date means its end)")
     ] = None,
 ) -> TimelineQuery:
     return TimelineQuery(
@@ -97,13 +151,25 @@ AsOf = Annotated[TimelineQuery, Depends(as_of_params)]
 async def timeline_params(
     at: AsOf,
     from_: Annotated[
-        str | None, Query(alias="from", description="occurred on or after (span overlap)")
+        str | None,
+        instant_query("occurred on or after, by span overlap (a date means its start)", alias="from"),
     ] = None,
-    to: Annotated[str | None, Query(description="occurred on or before (span overlap)")] = None,
-    kind: Annotated[list[str], Query(description="kinds, repeated or comma-separated")] = [],  # noqa: B006
+    to: Annotated[
+        str | None, instant_query("occurred on or before, by span overlap (a date means its end)")
+    ] = None,
+    kind: Annotated[
+        list[str],
+        Query(
+            description="kinds (GET /v1/kinds), repeated or joined by commas: kind=attack,protest",
+            json_schema_extra={"items": {"type": "string", "pattern": KIND_LIST_PATTERN}},
+        ),
+    ] = [],  # noqa: B006
     include_retracted: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(description="next_cursor of the previous page", json_schema_extra={"pattern": CURSOR_PATTERN}),
+    ] = None,
 ) -> TimelineQuery:
     start = optional_instant(from_, "from", "start")
     end = optional_instant(to, "to", "end")
@@ -133,7 +199,14 @@ IdempotencyKey = Annotated[
         description="makes a retry safe: the same key and body answer the first answer again",
     ),
 ]
+# What If-Match may name: any version (`*`), or one version as an ETag (`"3"`, weak `W/"3"`) or bare.
+IF_MATCH_PATTERN = r'^(?:\*|(?:W/)?"[0-9]+"|[0-9]+)?$'
+IF_MATCH = re.compile(IF_MATCH_PATTERN)
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description='the version the write expects, as an ETag: "3"'),
+    Header(
+        alias="If-Match",
+        description='the version the write expects, as an ETag: "3"',
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
+    ),
 ]

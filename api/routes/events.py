@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -16,6 +17,10 @@ from domain.errors import StoryNotFound, ValidationFailed
 from domain.event_log import read_log
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=problems(401, 422))
+
+# A position this stream sends as `id:`; empty means none.
+LAST_EVENT_ID_PATTERN = r"^[0-9]{0,18}$"
+_LAST_EVENT_ID = re.compile(LAST_EVENT_ID_PATTERN)
 
 Position = Annotated[int, Query(ge=0, le=2**62, description="position to read after")]
 
@@ -45,13 +50,15 @@ async def event_stream(
     _: Reader,
     after: Position = 0,
     story: Annotated[str | None, Query(max_length=200, description="only this story's events")] = None,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[
+        str | None, Header(alias="Last-Event-ID", json_schema_extra={"pattern": LAST_EVENT_ID_PATTERN})
+    ] = None,
 ) -> EventSourceResponse:
     """The log as Server-Sent Events (`id:` = position); resumes after `Last-Event-ID` or `after`."""
-    if last_event_id:  # a reconnecting EventSource sends it with the original URL: it wins
-        text = last_event_id.strip()
-        if not (text.isascii() and text.isdigit() and len(text) < 19):
-            raise ValidationFailed.single("Last-Event-ID", "must be a position this stream sent")
+    text = (last_event_id or "").strip()
+    if not _LAST_EVENT_ID.fullmatch(text):
+        raise ValidationFailed.single("Last-Event-ID", "must be a position this stream sent")
+    if text:  # a reconnecting EventSource sends it with the original URL: it wins
         after = int(text)
     if story and await run_in_threadpool(newsline.stories.story, story) is None:
         raise StoryNotFound(story)

@@ -18,7 +18,7 @@ from api.answers import (
 )
 from api.deps import AppDep, NewslineDep, Reader, TimelineDep, Writer
 from api.errors import Problem
-from api.params import AsOf, IdempotencyKey, IfMatch, TimelineParams, optional_instant
+from api.params import AsOf, IdempotencyKey, IfMatch, TimelineParams, instant_query, optional_instant
 from api.schemas.occurrences import (
     HistoryPublic,
     OccurrenceCreate,
@@ -34,7 +34,7 @@ from domain.values import entity_id
 
 router = APIRouter(prefix="/v1/occurrences", tags=["occurrences"], responses=problems(401, 422))
 
-_WRITE_RESPONSES = problems(400, 401, 403, 404, 409, 412, 413, 422, 429, 503)
+_WRITE_RESPONSES = problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503)
 
 
 @router.post("", status_code=201, response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
@@ -153,7 +153,9 @@ def occurrence_history(
     occurrence_id: UUID,
     timeline: TimelineDep,
     _: Reader,
-    recorded_as_of: Annotated[str | None, Query(description="leave out revisions recorded later")] = None,
+    recorded_as_of: Annotated[
+        str | None, instant_query("leave out revisions recorded later (a date means its end)")
+    ] = None,
 ) -> HistoryPublic:
     """Every revision in report-time order, each with the fields it changed."""
     revisions = timeline.history(occurrence_id, optional_instant(recorded_as_of, "recorded_as_of", "end"))

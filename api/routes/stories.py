@@ -12,7 +12,7 @@ from api.answers import timeline_answer, write_request
 from api.deps import AppDep, NewslineDep, Reader, StoriesDep, TimelineDep, Writer
 from api.errors import Problem
 from api.exports import RESPONSES, ExportFormat, export_response
-from api.params import IdempotencyKey, TimelineParams, optional_instant, parse_instant
+from api.params import IdempotencyKey, TimelineParams, instant_query, optional_instant, parse_instant
 from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
 from api.schemas.problems import problems
@@ -31,7 +31,7 @@ def _existing(stories: StoryView, slug: str) -> dict[str, Any]:
 
 
 @router.post(
-    "", status_code=201, response_model=StoryPublic, responses=problems(400, 403, 409, 413, 429, 503)
+    "", status_code=201, response_model=StoryPublic, responses=problems(400, 403, 409, 413, 415, 429, 503)
 )
 def create_story(
     body: StoryCreate,
@@ -96,13 +96,15 @@ def story_timeline_changes(
     stories: StoriesDep,
     timeline: TimelineDep,
     _: Reader,
-    since: Annotated[str, Query(description="report time T1")],
-    until: Annotated[str | None, Query(description="report time T2 (default: latest)")] = None,
-    recorded_as_of: str | None = None,
+    since: Annotated[str, instant_query("report time T1 (a date means its start)", required=True)],
+    until: Annotated[
+        str | None, instant_query("report time T2, default latest (a date means its end)")
+    ] = None,
+    recorded_as_of: Annotated[str | None, instant_query("record time (a date means its end)")] = None,
 ) -> StoryChangesPublic:
     """What changed in the story's timeline between as_of=since and as_of=until."""
     _existing(stories, slug)
-    start = parse_instant(since, "since", "end")
+    start = parse_instant(since, "since", "before")
     end = optional_instant(until, "until", "end")
     if end is not None and end < start:
         raise Problem(422, "until is before since", errors=[{"field": "until", "message": "is before since"}])

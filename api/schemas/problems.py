@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from api.schemas.text_rules import state_text_rules
 
 
 class FieldErrorPublic(BaseModel):
@@ -13,21 +15,24 @@ class FieldErrorPublic(BaseModel):
 
 
 class ProblemPublic(BaseModel):
-    type: str
-    title: str
+    type: Literal["about:blank"] = Field(
+        description="always about:blank (RFC 9457): the status is the problem's type"
+    )
+    title: str = Field(description="the HTTP status phrase")
     status: int
     detail: str
     errors: list[FieldErrorPublic] | None = None
 
 
 _MEANINGS = {
-    400: "malformed header (If-Match, Idempotency-Key)",
+    400: "the body is not valid JSON, or a header is malformed (If-Match, Idempotency-Key)",
     401: "no valid token",
     403: "the token's role may not do this",
     404: "not found (as of the given time)",
     409: "conflicts with what is recorded, or an Idempotency-Key reused with another body",
     412: "If-Match names a stale version",
     413: "the request body is too large",
+    415: "the body was not sent as JSON (Content-Type)",
     422: "invalid input; `errors` names each bad field",
     429: "too many writes with this token; wait the seconds in Retry-After",
     503: "the database is unavailable, or the views have not caught up yet",
@@ -57,4 +62,5 @@ def as_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer"}
     for unused in ("HTTPValidationError", "ValidationError"):
         components.get("schemas", {}).pop(unused, None)
+    state_text_rules(schema)
     return schema

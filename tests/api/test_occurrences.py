@@ -125,7 +125,7 @@ class TestReport:
         answer = client.post(
             "/v1/occurrences", content=b"{not json", headers={**EDITOR, "Content-Type": "application/json"}
         )
-        assert_problem(answer, 422)
+        assert_problem(answer, 400)
 
     def test_idempotency_key_replays_the_first_answer(self, client: TestClient) -> None:
         key = {"Idempotency-Key": str(uuid4())}
