@@ -1,3 +1,3 @@
 """Newsline: an event-sourced backend for news timelines."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
