@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, newsline: Newsline | None = Non
         app.state.newsline = newsline or await run_in_threadpool(build, settings)
         wired: Newsline = app.state.newsline
         app.state.write_limiter = await run_in_threadpool(
-            WriteLimiter, settings.write_limits(), wired.datastore, wired.principals
+            WriteLimiter, settings.write_limits(), wired.datastore
         )
         try:
             yield

@@ -131,7 +131,7 @@ async def require_writer(
             403, f"principal {principal.name!r} has role {principal.role!r}; writes need editor or admin"
         )
     limiter: WriteLimiter = request.app.state.write_limiter
-    await run_in_threadpool(limiter.hit, authorization.partition(" ")[2].strip())  # counts in the database
+    await run_in_threadpool(limiter.hit, principal.name)  # counts in the database
     return principal
 
 

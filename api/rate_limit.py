@@ -1,25 +1,25 @@
-"""Per-token limits on writes, counted in PostgreSQL, answered with 429 and Retry-After.
+"""Per-principal limits on writes, counted in PostgreSQL, answered with 429 and Retry-After.
 
-Every API process counts in the same table, so a token has one budget
-however many processes serve it. Each limit is a fixed window that starts
-at the token's first write after the previous window ended: the window's
-writes are counted, and once they pass the limit the token waits for the
-window's end (Retry-After). One statement per write counts it in every
+Every API process counts in the same table, so a principal (the name a
+token belongs to) has one budget however many processes serve it. Each
+limit is a fixed window that starts at the principal's first write after the
+previous window ended: the window's writes are counted, and once they pass
+the limit the principal waits for the window's end (Retry-After). One statement per write counts it in every
 window. A refused write counts too, so a loop that ignores 429 stays
 refused until its window ends. The table is UNLOGGED: counts are not worth
 a WAL write per request, and a crash that empties it only forgives a window.
 
-Rows are keyed by an HMAC of the token (keyed by the configured tokens, so
-the table neither holds a token nor a hash that could be tried against
-guesses), and by the limit, so a changed limit starts counting afresh.
+Rows are keyed by the principal's name, never by its token or a digest of
+it (a digest of a token could be tried against guesses by whoever reads the
+table), and by the limit, so a changed limit starts counting afresh. Keying
+by principal also means two tokens of one principal (a rotation in
+progress) share one budget, and changing the configured tokens resets no
+count.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
-from collections.abc import Iterable
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
@@ -29,25 +29,25 @@ from psycopg.sql import SQL, Identifier
 
 from api.errors import Problem
 
-TABLE = "newsline_write_counts"
+TABLE = "newsline_write_limit_counts"
 
 _CREATE = """
 CREATE UNLOGGED TABLE IF NOT EXISTS {table} (
-    key bytea NOT NULL,
+    principal text NOT NULL,
     window_limit text NOT NULL,
     window_seconds integer NOT NULL,
     window_start timestamptz NOT NULL,
     hits integer NOT NULL,
-    PRIMARY KEY (key, window_limit)
+    PRIMARY KEY (principal, window_limit)
 )
 """
 
 # One row per limit: a window that has ended starts again at this write.
 _HIT = """
-INSERT INTO {table} AS c (key, window_limit, window_seconds, window_start, hits)
-SELECT %(key)s, l.name, l.seconds, statement_timestamp(), 1
+INSERT INTO {table} AS c (principal, window_limit, window_seconds, window_start, hits)
+SELECT %(principal)s, l.name, l.seconds, statement_timestamp(), 1
 FROM unnest(%(names)s::text[], %(seconds)s::integer[]) AS l(name, seconds)
-ON CONFLICT (key, window_limit) DO UPDATE SET
+ON CONFLICT (principal, window_limit) DO UPDATE SET
     window_start = CASE WHEN c.window_start + make_interval(secs => c.window_seconds) <= statement_timestamp()
                         THEN statement_timestamp() ELSE c.window_start END,
     hits = CASE WHEN c.window_start + make_interval(secs => c.window_seconds) <= statement_timestamp()
@@ -64,15 +64,12 @@ def limit_name(limit: RateLimitItem) -> str:
 
 
 class WriteLimiter:
-    """Counts each token's writes in the database, against every configured limit."""
+    """Counts each principal's writes in the database, against every configured limit."""
 
-    def __init__(
-        self, limits: list[RateLimitItem], datastore: PostgresDatastore, tokens: Iterable[str]
-    ) -> None:
+    def __init__(self, limits: list[RateLimitItem], datastore: PostgresDatastore) -> None:
         self.limits = limits
         self._datastore = datastore
         self._by_name = {limit_name(limit): limit for limit in limits}
-        self._secret = hashlib.sha256("\n".join(sorted(tokens)).encode()).digest()
         self._table = Identifier(datastore.schema, TABLE)
         if limits:
             self._create_table()
@@ -84,17 +81,14 @@ class WriteLimiter:
         except IntegrityError:  # another process created it at the same moment
             pass
 
-    def key(self, token: str) -> bytes:
-        return hmac.digest(self._secret, token.encode(), "sha256")
-
-    def hit(self, token: str) -> None:
-        """Count a write by `token`, or raise 429 if one of the limits is spent.
+    def hit(self, principal: str) -> None:
+        """Count a write by `principal`, or raise 429 if one of the limits is spent.
 
         Blocks on the database: call it from a worker thread.
         """
         if not self.limits:
             return
-        counted = self._count(self.key(token))
+        counted = self._count(principal)
         spent = [
             (self._by_name[name], resets_in)
             for name, hits, resets_in in counted
@@ -104,17 +98,20 @@ class WriteLimiter:
             wait = max(1, math.ceil(max(resets_in for _, resets_in in spent)))
             raise Problem(
                 429,
-                f"too many writes with this token (at most {spent[0][0]}); try again in {wait} s",
+                f"too many writes by {principal!r} (at most {spent[0][0]}); try again in {wait} s",
                 {"Retry-After": str(wait)},
             )
 
+    # A retry after a lost answer may count one write twice: a small unfairness
+    # to the client, preferable to letting a write through uncounted.
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _count(self, key: bytes) -> list[tuple[str, int, float]]:
+    def _count(self, principal: str) -> list[tuple[str, int, float]]:
         names = list(self._by_name)
         seconds = [self._by_name[name].get_expiry() for name in names]
         with self._datastore.cursor() as cursor:
             cursor.execute(
-                SQL(_HIT).format(table=self._table), {"key": key, "names": names, "seconds": seconds}
+                SQL(_HIT).format(table=self._table),
+                {"principal": principal, "names": names, "seconds": seconds},
             )
             rows = cursor.fetchall()
         return [(row["window_limit"], int(row["hits"]), float(row["resets_in"])) for row in rows]

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     )
     write_rate_limit: str = Field(
         default="6000/minute;60000/hour",
-        description="writes allowed per token, counted across every API process ('off' for none)",
+        description="writes allowed per principal, counted across every API process ('off' for none)",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest request body accepted")
     cors_origins: str = Field(default="", description="comma-separated origins allowed by CORS; empty: off")

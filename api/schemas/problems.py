@@ -34,7 +34,7 @@ _MEANINGS = {
     413: "the request body is too large",
     415: "the body was not sent as JSON (Content-Type)",
     422: "invalid input; `errors` names each bad field",
-    429: "too many writes with this token; wait the seconds in Retry-After",
+    429: "too many writes by this principal; wait the seconds in Retry-After",
     503: "the database is unavailable, or the views have not caught up yet",
 }
 
