@@ -174,7 +174,8 @@ def worker() -> None:
     """Run the projections alone, for deployments with several API processes."""
     newsline = _build(_settings(), run_projections=True, role="worker")
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C is an ordinary stop (exit 0); SIGTERM interrupts the wait as it does
+    # every command (see main), so the process ends by it as supervisors expect.
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     typer.echo("projection worker running; Ctrl-C to stop")
     try:

@@ -111,7 +111,7 @@ def test_postgres_stays_up_while_another_process_uses_the_data_dir(server: Serve
         server.start()  # joins the running server
         assert postmaster_pid(server.data_dir) == postgres
         worker.send_signal(signal.SIGINT)  # the serve still uses it
-        worker.wait(timeout=30)
+        assert worker.wait(timeout=30) == 0
         assert postgres_serving(server.data_dir) == [postgres]
         assert server.get("/readyz").status_code == 200
 
@@ -197,3 +197,15 @@ def test_a_sigterm_while_the_embedded_server_starts_still_stops_it(server: Serve
     serve.wait(timeout=60)
     assert serve.returncode == -signal.SIGTERM
     assert_stopped(server.data_dir)
+
+
+def test_a_worker_stopped_by_sigterm_stops_its_postgres_and_ends_by_the_signal(tmp_path: Path) -> None:
+    worker = newsline_process(tmp_path, "worker", ready="projection worker running")
+    try:
+        assert postgres_serving(tmp_path)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == -signal.SIGTERM
+        assert_stopped(tmp_path)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
