@@ -101,7 +101,9 @@ class Database:
         }
 
     def ensure_schema(self) -> None:
-        with psycopg.connect(self.conninfo, autocommit=True) as connection:
+        """Create the schema, on a connection of its own for the moment it takes
+        (named, like every Newsline connection, in pg_stat_activity)."""
+        with psycopg.connect(self.conninfo, autocommit=True, application_name="newsline-start") as connection:
             connection.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(self.schema)))
 
 
