@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 SCHEDULED_KINDS = ("meeting_scheduled", "election_scheduled")
 # Below a day, the event has a time; otherwise it is all-day over its span.
@@ -53,7 +53,9 @@ def render(entries: list[dict[str, Any]], title: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Newsline//timeline export//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", title)
+    # An X- property has no known type: typed as text, its line breaks are escaped
+    # (an entity's name may hold one), not written raw into the content line.
+    calendar.add("x-wr-calname", vText(title))
     for entry in entries:
         if entry["kind"] in SCHEDULED_KINDS:
             calendar.add_component(event(entry))

@@ -221,6 +221,25 @@ class TestICalendar:
         before = calendar_events(client, recorded_as_of=desk["before_changes"])
         assert set(before) == {"Putin to meet Ban Ki-moon", "Polls open in Ukraine"}
 
+    def test_a_name_with_a_line_break_is_escaped_in_the_calendar_name(self, client: TestClient) -> None:
+        name = "Shanghai\nCooperation =Council; Organisation"
+        written = write(
+            client,
+            "/v1/occurrences",
+            fields(
+                kind="meeting_scheduled", title="Summit planned", actors=[{"name": name, "role": "agent"}]
+            ),
+        )
+        assert written["actors"][0]["name"] == name
+        found = client.get("/v1/entities", params={"q": "Cooperation"}).json()["items"]
+        entity = next(item["id"] for item in found if item["name"] == name)
+        answer = client.get(f"/v1/entities/{entity}/timeline", params={"format": "ics"})
+        assert answer.status_code == 200, answer.text
+        calendar = Calendar.from_ical(answer.content)
+        # Escaped as iCalendar text (RFC 5545 3.3.11), all on one content line.
+        assert str(calendar["x-wr-calname"]) == "Shanghai\\nCooperation =Council\\; Organisation"
+        assert {str(event["summary"]) for event in calendar.walk("VEVENT")} == {"Summit planned"}
+
 
 # The media types of the README's export table.
 MEDIA_TYPES = {
