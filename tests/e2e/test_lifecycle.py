@@ -136,10 +136,16 @@ def test_what_a_sigkill_leaves_behind_does_not_stop_the_next_start(server: Serve
 
     sleeper = subprocess.Popen(["sleep", "120"])
     try:
-        if pid_reused:  # as after a restart: the pid in the file is now another process's
+        if pid_reused:  # as after a restart: the pids in the files are now another process's
             for stale in [pgdata / "postmaster.pid", *pgdata.glob(".s.PGSQL.*.lock")]:
                 lines = stale.read_text().split("\n")
                 stale.write_text("\n".join([str(sleeper.pid), *lines[1:]]))
+            # The list of users, written before that process started, names it too.
+            users = pgdata / ".handle_pids.json"
+            written = users.stat().st_mtime
+            users.write_text(json.dumps([sleeper.pid]))
+            os.utime(users, (written - 10, written - 10))
+            assert psutil.Process(sleeper.pid).create_time() > written - 10 + 1
         server.start()
         assert postgres_serving(server.data_dir) == [postmaster_pid(server.data_dir)]
         # The killed process no longer counts as a user: stopping this one stops the server.
