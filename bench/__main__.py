@@ -301,7 +301,12 @@ def _database() -> Iterator[str]:
 
     with tempfile.TemporaryDirectory(prefix="nl-bench-pg-") as data:
         server = get_server(Path(data) / "pg", cleanup_mode="delete")
-        yield server.get_uri()
+        try:
+            yield server.get_uri()
+        finally:
+            # Stop the server before its directory goes, not at exit: removing the
+            # files of a running server races its writes.
+            server.cleanup()
 
 
 def _create_schema(url: str, schema: str) -> None:
