@@ -40,7 +40,6 @@ class Newsline:
     timeline: TimelineView
     stories: StoryView
     principals: dict[str, Principal]
-    env: dict[str, str]
     database: database.Database
     projections: ProjectionGroup | None = None
     specs: list[ViewSpec] = field(default_factory=list)
@@ -173,7 +172,6 @@ def build(settings: Settings, *, run_projections: bool | None = None, role: str 
         timeline=timeline,
         stories=stories,
         principals=settings.principals(),
-        env=env,
         database=db,
         specs=[ViewSpec(TimelineProjection(timeline)), ViewSpec(StoryProjection(stories))],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,14 @@ import httpx
 import pytest
 
 TOKEN = "e2e-editor-token"
+
+# Debian's Chromium drives the browser tests. A developer's machine without it
+# skips them; CI installs it (.ci/run), and there they must run, never skip.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"),
+    reason="no Chromium on this machine: apt-get install chromium (.ci/run does)",
+)
 EDITOR = {"Authorization": f"Bearer {TOKEN}"}
 
 

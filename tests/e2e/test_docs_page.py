@@ -5,17 +5,9 @@ Needs Debian's `chromium` (`.ci/run` installs it); without it only this test ski
 
 from __future__ import annotations
 
-import shutil
+from tests.e2e.conftest import CHROMIUM, Server, needs_chromium
 
-import pytest
-
-from tests.e2e.conftest import Server
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium on this machine: apt-get install chromium (.ci/run does)"
-)
+pytestmark = needs_chromium
 
 
 def test_swagger_ui_and_redoc_render_offline(server: Server) -> None:

@@ -9,22 +9,17 @@ NEWSLINE_SCREENSHOT=docs/explorer.png to refresh the README's picture.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.e2e.conftest import EDITOR, TOKEN, Server
+from tests.e2e.conftest import CHROMIUM, EDITOR, TOKEN, Server, needs_chromium
 from tests.unit.test_service import fields
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 READER_TOKEN = "explorer-reader-token"
 STORY = "russian-troops-ukraine-border"
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium on this machine: apt-get install chromium (.ci/run does)"
-)
+pytestmark = needs_chromium
 
 
 def amended_occurrence(server: Server) -> str:
