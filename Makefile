@@ -28,9 +28,10 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy domain projections api newsline bench
+	$(BIN)/mypy domain projections adapters api newsline entrypoints bench
 
 pytest: install
 	$(BIN)/pytest --ignore=tests/faults

@@ -9,11 +9,12 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 
+from api.auth import Principal
 from api.errors import Problem
 from api.params import IF_MATCH, encode_cursor
+from api.ports import ViewProgress
 from domain.service import Request, Written
-from newsline.bootstrap import Newsline
-from newsline.settings import Principal
+from projections.timeline import TimelineView
 from projections.timeline_queries import TimelinePage
 
 
@@ -38,10 +39,15 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 def occurrence_answer(
-    newsline: Newsline, written: Written, status: int, *, location: bool = False
+    views: ViewProgress,
+    timeline: TimelineView,
+    written: Written,
+    status: int,
+    *,
+    location: bool = False,
 ) -> Response:
     """The occurrence view after a write, once the views have caught up with it."""
-    if not newsline.wait_for_views(written.position):
+    if not views.wait_for_views(written.position):
         raise Problem(
             503,
             f"the write was recorded (version {written.version}) but the views have not caught up; "
@@ -50,8 +56,8 @@ def occurrence_answer(
         )
     recorded_as_of = None
     if written.replayed:  # the first answer again: the state that write made
-        recorded_as_of = newsline.timeline.recorded_at(written.id, written.version)
-    entry = newsline.timeline.occurrence_entry(written.id, recorded_as_of=recorded_as_of)
+        recorded_as_of = timeline.recorded_at(written.id, written.version)
+    entry = timeline.occurrence_entry(written.id, recorded_as_of=recorded_as_of)
     if entry is None:
         raise Problem(503, "the occurrence is not in the views yet; read it again shortly")
     return occurrence_response(entry, status, location=location)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -12,13 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors, observability, security
 from api.deps import reject_unknown_parameters, reject_unstorable_parameters
-from api.rate_limit import WriteLimiter
+from api.ports import ApiOptions, Services
 from api.routes import entities, events, explorer, health, kinds, metrics, occurrences, stories, timeline
 from api.routes.docs import router as docs_router
 from api.schemas.problems import as_problem_json
-from newsline import __version__
-from newsline.bootstrap import Newsline, build
-from newsline.settings import Settings
 
 DESCRIPTION = """Event-sourced news timelines.
 
@@ -28,36 +25,33 @@ reported by a date (`as_of`) and as this system held it at a time
 """
 
 
-def create_app(settings: Settings | None = None, newsline: Newsline | None = None) -> FastAPI:
-    """Build the API; with `newsline` given, use it instead of building one."""
-
-    settings = newsline.settings if newsline is not None else settings or Settings()
+def create_api(
+    version: str, options: ApiOptions, services: Callable[[], AbstractContextManager[Services]]
+) -> FastAPI:
+    """Build the API; `services` opens what the routes use when the app starts,
+    and closes it when the app stops."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = newsline is None
-        app.state.newsline = newsline or await run_in_threadpool(build, settings)
-        wired: Newsline = app.state.newsline
-        app.state.write_limiter = await run_in_threadpool(
-            WriteLimiter, settings.write_limits(), wired.datastore
-        )
+        opened = services()
+        app.state.services = await run_in_threadpool(opened.__enter__)
         try:
             yield
         finally:
-            if owned:
-                await run_in_threadpool(app.state.newsline.close)
+            await run_in_threadpool(opened.__exit__, None, None, None)
 
     app = FastAPI(
         title="Newsline",
-        version=__version__,
+        version=version,
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(reject_unknown_parameters), Depends(reject_unstorable_parameters)],
         docs_url=None,  # api/routes/docs.py serves /docs and /redoc from local copies
         redoc_url=None,
     )
+    app.state.options = options
     errors.install(app)
-    security.install(app, settings)
+    security.install(app, options.max_body_bytes, options.allowed_origins)
     observability.install(app)
     for module in (occurrences, timeline, stories, entities, kinds, events, health, metrics, explorer):
         app.include_router(module.router)

@@ -1,4 +1,4 @@
-"""Dependencies of the routes: the wired Newsline and who is asking.
+"""Dependencies of the routes: the services they use and who is asking.
 
 They are `async` and block nowhere (the write limiter, which counts in the
 database, runs on a worker thread): FastAPI runs a plain `def` dependency
@@ -9,49 +9,63 @@ the query it serves.
 from __future__ import annotations
 
 import difflib
-import hmac
-from typing import Annotated
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Depends, Header, Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import CHALLENGE, Principal, authenticate
 from api.errors import Problem
-from api.rate_limit import WriteLimiter
+from api.ports import ApiOptions, Services, ViewProgress
 from domain.errors import FieldError, ValidationFailed
 from domain.service import NewslineApplication
 from domain.values import check_storable
-from newsline.bootstrap import Newsline
-from newsline.settings import Principal
 from projections.stories import StoryView
 from projections.timeline import TimelineView
 
 
-async def get_newsline(request: Request) -> Newsline:
-    newsline: Newsline = request.app.state.newsline
-    return newsline
+async def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
-NewslineDep = Annotated[Newsline, Depends(get_newsline)]
+async def get_options(request: Request) -> ApiOptions:
+    options: ApiOptions = request.app.state.options
+    return options
 
 
-def _query_parameters(route: APIRoute) -> tuple[str, ...]:
-    """The query parameters a route and its dependencies declare, as clients spell them."""
-    known: tuple[str, ...] | None = getattr(route, "_query_parameters", None)
+ServicesDep = Annotated[Services, Depends(get_services)]
+OptionsDep = Annotated[ApiOptions, Depends(get_options)]
+
+
+def _query_parameters(route: APIRoute) -> dict[str, bool]:
+    """The query parameters a route and its dependencies declare, as clients spell
+    them, each with whether it takes several values."""
+    known: dict[str, bool] | None = getattr(route, "_query_parameters", None)
     if known is None:
         known = _declared_query_parameters(route)
         route._query_parameters = known  # type: ignore[attr-defined]  # routes are not hashable
     return known
 
 
-def _declared_query_parameters(route: APIRoute) -> tuple[str, ...]:
-    names: list[str] = []
+def _declared_query_parameters(route: APIRoute) -> dict[str, bool]:
+    declared: dict[str, bool] = {}
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        names += [field.alias for field in dependant.query_params]
+        for field in dependant.query_params:
+            declared.setdefault(field.alias, _takes_many(field.field_info.annotation))
         pending.extend(reversed(dependant.dependencies))
-    return tuple(dict.fromkeys(names))
+    return declared
+
+
+def _takes_many(annotation: Any) -> bool:
+    """Whether a parameter's type is a list (given as `kind=a&kind=b`)."""
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_takes_many(member) for member in get_args(annotation))
+    return get_origin(annotation) in (list, tuple, set) or annotation in (list, tuple, set)
 
 
 async def reject_unknown_parameters(request: Request) -> None:
@@ -63,16 +77,20 @@ async def reject_unknown_parameters(request: Request) -> None:
         return
     known = _query_parameters(route)
     unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
-    if not unknown:
-        return
     takes = f"it takes {', '.join(known)}" if known else "it takes no query parameters"
     errors = []
     for name in unknown:
-        close = difflib.get_close_matches(name, known, n=1)
+        close = difflib.get_close_matches(name, list(known), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         message = f"is not a query parameter of {request.method} {route.path}{hint}; {takes}"
         errors.append(FieldError(name[:100], message))
-    raise ValidationFailed(errors)
+    # Given twice, a single-valued parameter would silently mean its last value.
+    repeated = [
+        name for name, many in known.items() if not many and len(request.query_params.getlist(name)) > 1
+    ]
+    errors += [FieldError(name, "is given more than once; give it once") for name in repeated]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 async def reject_unstorable_parameters(request: Request) -> None:
@@ -84,63 +102,48 @@ async def reject_unstorable_parameters(request: Request) -> None:
         raise ValidationFailed.single("parameters", str(error)) from None
 
 
-async def get_app(newsline: NewslineDep) -> NewslineApplication:
-    return newsline.app
+async def get_writer(services: ServicesDep) -> NewslineApplication:
+    return services.writer
 
 
-async def get_timeline(newsline: NewslineDep) -> TimelineView:
-    return newsline.timeline
+async def get_timeline(services: ServicesDep) -> TimelineView:
+    return services.timeline
 
 
-async def get_stories(newsline: NewslineDep) -> StoryView:
-    return newsline.stories
+async def get_stories(services: ServicesDep) -> StoryView:
+    return services.stories
 
 
-AppDep = Annotated[NewslineApplication, Depends(get_app)]
+async def get_progress(services: ServicesDep) -> ViewProgress:
+    return services.progress
+
+
+AppDep = Annotated[NewslineApplication, Depends(get_writer)]
 TimelineDep = Annotated[TimelineView, Depends(get_timeline)]
 StoriesDep = Annotated[StoryView, Depends(get_stories)]
-
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="newsline"'}
-
-
-def _principal(newsline: Newsline, authorization: str | None) -> Principal | None:
-    """The principal of a bearer token, compared in constant time."""
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "use 'Authorization: Bearer <token>'", _CHALLENGE)
-    presented = token.strip().encode()
-    found = None
-    for candidate, principal in newsline.principals.items():
-        if hmac.compare_digest(candidate.encode(), presented):
-            found = principal
-    if found is None:
-        raise Problem(401, "the token is not valid", _CHALLENGE)
-    return found
+ProgressDep = Annotated[ViewProgress, Depends(get_progress)]
 
 
 async def require_writer(
-    request: Request, newsline: NewslineDep, authorization: Annotated[str | None, Header()] = None
+    services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
-    principal = _principal(newsline, authorization)
+    principal = authenticate(services.principals, authorization)
     if principal is None or authorization is None:
-        raise Problem(401, "writes need 'Authorization: Bearer <token>'", _CHALLENGE)
+        raise Problem(401, "writes need 'Authorization: Bearer <token>'", CHALLENGE)
     if not principal.can_write:
         raise Problem(
             403, f"principal {principal.name!r} has role {principal.role!r}; writes need editor or admin"
         )
-    limiter: WriteLimiter = request.app.state.write_limiter
-    await run_in_threadpool(limiter.hit, principal.name)  # counts in the database
+    await run_in_threadpool(services.write_limiter.hit, principal.name)  # counts in the database
     return principal
 
 
 async def require_reader(
-    newsline: NewslineDep, authorization: Annotated[str | None, Header()] = None
+    services: ServicesDep, options: OptionsDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal | None:
-    principal = _principal(newsline, authorization)
-    if principal is None and newsline.settings.reads_require_auth:
-        raise Problem(401, "reads need 'Authorization: Bearer <token>' on this server", _CHALLENGE)
+    principal = authenticate(services.principals, authorization)
+    if principal is None and options.reads_require_auth:
+        raise Problem(401, "reads need 'Authorization: Bearer <token>' on this server", CHALLENGE)
     return principal
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.logs import REQUEST_ID
 from api.security import SECURITY_HEADERS
 from domain.errors import (
     Conflict,
@@ -26,7 +27,6 @@ from domain.errors import (
     StoryNotFound,
     ValidationFailed,
 )
-from newsline.logs import REQUEST_ID
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from psycopg_pool import PoolTimeout
 from sse_starlette import ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
+from api.ports import ApiOptions, Services
 from api.schemas.catalogue import EventPublic
 from domain.event_log import LogEntry, read_log
-from newsline.bootstrap import Newsline
 from projections.story_events import story_event_positions
 
 log = logging.getLogger(__name__)
@@ -83,20 +83,19 @@ class LogFollower:
             await asyncio.sleep(self._interval)
 
 
-def follower(request: Request, newsline: Newsline) -> LogFollower:
+def follower(request: Request, services: Services, options: ApiOptions) -> LogFollower:
     """This process's follower, made on first use."""
     state = request.app.state
     if getattr(state, "log_follower", None) is None:
         state.log_follower = LogFollower(
-            lambda: min(view.position() for view in newsline.views),
-            newsline.settings.stream_poll_interval,
+            lambda: min(services.progress.positions().values()), options.stream_poll_interval
         )
     found: LogFollower = state.log_follower
     return found
 
 
 async def stream_events(
-    newsline: Newsline, log_follower: LogFollower, after: int, story: str | None
+    services: Services, log_follower: LogFollower, after: int, story: str | None
 ) -> AsyncIterator[ServerSentEvent]:
     """Every public event after `after`, then each new one as the views apply it.
 
@@ -104,22 +103,22 @@ async def stream_events(
     `Last-Event-ID` and resumes where it stopped.
     """
     try:
-        async for event in _events_after(newsline, log_follower, after, story):
+        async for event in _events_after(services, log_follower, after, story):
             yield event
     except (psycopg.OperationalError, PoolTimeout, es_persistence.OperationalError) as error:
         log.warning("event stream ended: the database is unavailable (%s)", error)
 
 
 async def _events_after(
-    newsline: Newsline, log_follower: LogFollower, after: int, story: str | None
+    services: Services, log_follower: LogFollower, after: int, story: str | None
 ) -> AsyncIterator[ServerSentEvent]:
     position = after
     while True:
         applied = await log_follower.wait_beyond(position)
-        read = await run_in_threadpool(read_log, newsline.app, position, BATCH)
+        read = await run_in_threadpool(read_log, services.writer, position, BATCH)
         entries = [entry for entry in read if entry.position <= applied]
         if story is not None:
-            entries = await run_in_threadpool(_in_story, newsline, story, entries)
+            entries = await run_in_threadpool(_in_story, services, story, entries)
         for entry in entries:
             data = EventPublic.model_validate(public_event(entry)).model_dump_json()
             yield ServerSentEvent(data=data, id=str(entry.position))
@@ -129,9 +128,9 @@ async def _events_after(
         position = read[-1].position if full else applied
 
 
-def _in_story(newsline: Newsline, story: str, entries: list[LogEntry]) -> list[LogEntry]:
+def _in_story(services: Services, story: str, entries: list[LogEntry]) -> list[LogEntry]:
     revisions = [entry.position for entry in entries if not entry.is_story]
-    belonging = story_event_positions(newsline.timeline, story, revisions)
+    belonging = story_event_positions(services.timeline, story, revisions)
     return [
         entry
         for entry in entries

@@ -22,8 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, multiproces
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from newsline.logs import REQUEST_ID, stamp_request_ids
-from newsline.metrics import StoreCollector
+from adapters.logs import REQUEST_ID, stamp_request_ids
 
 access_log = logging.getLogger("newsline.access")
 
@@ -111,7 +110,7 @@ def install(app: FastAPI) -> None:
     stamp_request_ids()
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
-    app.state.store_metrics = None
+    app.state.store_metrics_registered = False
     app.add_middleware(Observability, metrics=HttpMetrics(registry))
 
 
@@ -124,11 +123,11 @@ def registry_with_store(app: FastAPI) -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         shared = CollectorRegistry()
         multiprocess.MultiProcessCollector(shared)  # type: ignore[no-untyped-call]
-        shared.register(StoreCollector(app.state.newsline))
+        shared.register(app.state.services.store_metrics)
         return shared
     registry: CollectorRegistry = app.state.metrics_registry
     with _REGISTERING:
-        if app.state.store_metrics is None:
-            app.state.store_metrics = StoreCollector(app.state.newsline)
-            registry.register(app.state.store_metrics)
+        if not app.state.store_metrics_registered:
+            registry.register(app.state.services.store_metrics)
+            app.state.store_metrics_registered = True
     return registry

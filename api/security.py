@@ -8,8 +8,6 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from newsline.settings import Settings
-
 # An API answers JSON only: nothing in it is a page to frame, sniff or run.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -130,10 +128,9 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": encoded})
 
 
-def install(app: FastAPI, settings: Settings) -> None:
+def install(app: FastAPI, max_body_bytes: int, origins: list[str]) -> None:
     """Wire the protections; the last added runs first, so headers cover every answer."""
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    origins = settings.allowed_origins()
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     if origins:  # off unless configured: a browser on another origin gets no answer to read
         app.add_middleware(
             CORSMiddleware,

@@ -15,10 +15,10 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters import database
 from domain.fold import fold
 from domain.occurred import parse_occurred
 from domain.service import NewslineApplication, Request
-from newsline import database
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 

@@ -1,3 +1,3 @@
-from newsline.cli import main
+from entrypoints.cli import main
 
 main()

@@ -18,9 +18,10 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.types.json import set_json_loads
 
+from adapters import database
+from api.auth import Principal
 from domain.service import NewslineApplication
-from newsline import database
-from newsline.settings import Principal, Settings
+from newsline.settings import Settings
 from projections.base import View
 from projections.runner import ProjectionGroup, ViewSpec
 from projections.stories import StoryProjection, StoryView
@@ -73,6 +74,10 @@ class Newsline:
         limit = self.settings.write_timeout if timeout is None else timeout
         here = self.projections is not None
         return all(view.wait_for(position, limit, applied_here=here) for view in self.views)
+
+    def positions(self) -> dict[str, int]:
+        """Each view's applied position, by view name."""
+        return {spec.name: spec.view.position() for spec in self.specs}
 
     def rebuild(self, progress: Callable[[int], None] = lambda position: None) -> int:
         """Replay the log into fresh views; the position rebuilt to.

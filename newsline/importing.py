@@ -34,11 +34,11 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from adapters.aggregates import load_aggregates
 from domain.errors import Conflict, NewslineError
 from domain.idempotency import IdempotencyKey
 from domain.service import NewslineApplication, Request, Written, occurrence_id_for_key
 from domain.story import Story
-from newsline.aggregates import load_aggregates
 
 IMPORT_PRINCIPAL = "import"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -10,18 +9,7 @@ from limits import RateLimitItem, parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Role = Literal["reader", "editor", "admin"]
-ROLES: tuple[Role, ...] = ("reader", "editor", "admin")
-
-
-@dataclass(frozen=True)
-class Principal:
-    name: str
-    role: Role
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in ("editor", "admin")
+from api.auth import Principal, parse_tokens
 
 
 class Settings(BaseSettings):
@@ -112,25 +100,3 @@ def write_limits(text: str) -> list[RateLimitItem]:
         return list(parse_many(text))
     except ValueError:
         raise ValueError("must be limits such as '6000/minute;60000/hour', or 'off'") from None
-
-
-def parse_tokens(text: str) -> dict[str, Principal]:
-    """`token:principal:role` entries separated by commas or lines -> {token: Principal}.
-
-    Lines starting with `#` are comments. Errors name an entry by its number,
-    never by its text, so that no part of a token reaches a log.
-    """
-    principals: dict[str, Principal] = {}
-    lines = (line for line in text.splitlines() if not line.strip().startswith("#"))
-    entries = [part.strip() for line in lines for part in line.split(",") if part.strip()]
-    for number, entry in enumerate(entries, start=1):
-        token, _, rest = entry.partition(":")
-        name, _, role = rest.partition(":")
-        if not token or not name or role not in ROLES:
-            raise ValueError(
-                f"token entry {number} must be token:principal:role with role one of {', '.join(ROLES)}"
-            )
-        if len(token) < 8:
-            raise ValueError(f"the token of principal {name!r} is shorter than 8 characters")
-        principals[token] = Principal(name, role)  # type: ignore[arg-type,unused-ignore]
-    return principals

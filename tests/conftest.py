@@ -18,9 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg.sql import SQL, Identifier
 
-from api.app import create_app
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
+from newsline.web import create_app
 
 EDITOR_TOKEN = "editor-token-0001"
 ADMIN_TOKEN = "admin-token-00001"

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from psycopg.sql import SQL
 
-from api.app import create_app
 from newsline.bootstrap import Newsline
 from newsline.settings import Settings
+from newsline.web import create_app
 from tests.conftest import EDITOR
 
 # The OpenAPI document as the API publishes it, built once and without a database:

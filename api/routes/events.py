@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppDep, NewslineDep, Reader
+from api.deps import AppDep, OptionsDep, Reader, ServicesDep
 from api.live import follower, public_event, stream_events
 from api.schemas.catalogue import EventPage
 from api.schemas.problems import problems
@@ -46,7 +46,8 @@ def event_log(
 )
 async def event_stream(
     request: Request,
-    newsline: NewslineDep,
+    services: ServicesDep,
+    options: OptionsDep,
     _: Reader,
     after: Position = 0,
     story: Annotated[str | None, Query(max_length=200, description="only this story's events")] = None,
@@ -60,8 +61,8 @@ async def event_stream(
         raise ValidationFailed.single("Last-Event-ID", "must be a position this stream sent")
     if text:  # a reconnecting EventSource sends it with the original URL: it wins
         after = int(text)
-    if story and await run_in_threadpool(newsline.stories.story, story) is None:
+    if story and await run_in_threadpool(services.stories.story, story) is None:
         raise StoryNotFound(story)
-    events = stream_events(newsline, follower(request, newsline), after, story or None)
+    events = stream_events(services, follower(request, services, options), after, story or None)
     # A client that stops reading for half a minute is dropped rather than buffered for.
-    return EventSourceResponse(events, ping=newsline.settings.stream_keepalive, send_timeout=30)
+    return EventSourceResponse(events, ping=options.stream_keepalive, send_timeout=30)

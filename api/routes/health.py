@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import NewslineDep
+from api.deps import OptionsDep, ProgressDep
 from api.errors import problem_response
 
 router = APIRouter(tags=["operations"])
@@ -18,14 +18,14 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def readyz(newsline: NewslineDep) -> JSONResponse:
+def readyz(views: ProgressDep, options: OptionsDep) -> JSONResponse:
     """The database answers and the views have caught up with the log."""
     try:
-        head = newsline.head()
-        positions = {spec.name: spec.view.position() for spec in newsline.specs}
+        head = views.head()
+        positions = views.positions()
     except Exception as error:  # any failure to reach the database means not ready
         return problem_response(503, f"the database is unreachable: {type(error).__name__}")
-    allowed = newsline.settings.ready_max_lag
+    allowed = options.ready_max_lag
     lagging = {name: head - position for name, position in positions.items() if head - position > allowed}
     if lagging:
         return problem_response(

@@ -16,7 +16,7 @@ from api.answers import (
     timeline_answer,
     write_request,
 )
-from api.deps import AppDep, NewslineDep, Reader, TimelineDep, Writer
+from api.deps import AppDep, ProgressDep, Reader, TimelineDep, Writer
 from api.errors import Problem
 from api.params import AsOf, IdempotencyKey, IfMatch, TimelineParams, instant_query, optional_instant
 from api.schemas.occurrences import (
@@ -39,13 +39,18 @@ _WRITE_RESPONSES = problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 50
 
 @router.post("", status_code=201, response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
 def report_occurrence(
-    body: OccurrenceCreate, app: AppDep, newsline: NewslineDep, principal: Writer, key: IdempotencyKey = None
+    body: OccurrenceCreate,
+    app: AppDep,
+    views: ProgressDep,
+    timeline: TimelineDep,
+    principal: Writer,
+    key: IdempotencyKey = None,
 ) -> Response:
     """Report a new occurrence."""
     fields = body.model_dump(mode="json", exclude={"reported_at"})
     request = write_request(principal, key, "report", body.model_dump(mode="json"))
     written = app.report_occurrence(fields, body.reported_at, request)
-    return occurrence_answer(newsline, written, 201, location=True)
+    return occurrence_answer(views, timeline, written, 201, location=True)
 
 
 @router.get("", response_model=TimelinePublic)
@@ -88,7 +93,8 @@ def amend_occurrence(
     occurrence_id: UUID,
     body: OccurrencePatch,
     app: AppDep,
-    newsline: NewslineDep,
+    views: ProgressDep,
+    timeline: TimelineDep,
     principal: Writer,
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
@@ -107,7 +113,7 @@ def amend_occurrence(
         request,
         expected_version(if_match),
     )
-    return occurrence_answer(newsline, written, 200)
+    return occurrence_answer(views, timeline, written, 200)
 
 
 @router.post("/{occurrence_id}/retraction", response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
@@ -115,7 +121,8 @@ def retract_occurrence(
     occurrence_id: UUID,
     body: RetractionCreate,
     app: AppDep,
-    newsline: NewslineDep,
+    views: ProgressDep,
+    timeline: TimelineDep,
     principal: Writer,
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
@@ -126,7 +133,7 @@ def retract_occurrence(
     written = app.retract_occurrence(
         occurrence_id, body.reason, body.reported_at, source, request, expected_version(if_match)
     )
-    return occurrence_answer(newsline, written, 200)
+    return occurrence_answer(views, timeline, written, 200)
 
 
 @router.post("/{occurrence_id}/relations", response_model=OccurrencePublic, responses=_WRITE_RESPONSES)
@@ -134,7 +141,8 @@ def link_occurrence(
     occurrence_id: UUID,
     body: RelationCreate,
     app: AppDep,
-    newsline: NewslineDep,
+    views: ProgressDep,
+    timeline: TimelineDep,
     principal: Writer,
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
@@ -145,7 +153,7 @@ def link_occurrence(
     written = app.link_occurrence(
         occurrence_id, body.type, body.target, body.reported_at, source, request, expected_version(if_match)
     )
-    return occurrence_answer(newsline, written, 200)
+    return occurrence_answer(views, timeline, written, 200)
 
 
 @router.get("/{occurrence_id}/history", response_model=HistoryPublic, responses=problems(404))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.answers import timeline_answer, write_request
-from api.deps import AppDep, NewslineDep, Reader, StoriesDep, TimelineDep, Writer
+from api.deps import AppDep, ProgressDep, Reader, StoriesDep, TimelineDep, Writer
 from api.errors import Problem
 from api.exports import RESPONSES, ExportFormat, export_response
 from api.params import IdempotencyKey, TimelineParams, instant_query, optional_instant, parse_instant
@@ -36,16 +36,17 @@ def _existing(stories: StoryView, slug: str) -> dict[str, Any]:
 def create_story(
     body: StoryCreate,
     app: AppDep,
-    newsline: NewslineDep,
+    views: ProgressDep,
+    stories: StoriesDep,
     principal: Writer,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Open a story under a new slug."""
     fields = body.model_dump(mode="json")
     written = app.create_story(fields, write_request(principal, key, "story", fields))
-    if not newsline.wait_for_views(written.position):
+    if not views.wait_for_views(written.position):
         raise Problem(503, "the story was recorded but the views have not caught up", {"Retry-After": "1"})
-    story = newsline.stories.story(body.slug)
+    story = stories.story(body.slug)
     assert story is not None
     location = {"Location": f"/v1/stories/{body.slug}"}
     return JSONResponse(StoryPublic.model_validate(story).model_dump(mode="json"), 201, location)

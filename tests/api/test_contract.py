@@ -94,6 +94,14 @@ class TestUnknownQueryParameters:
         taken = error["message"].partition("it takes ")[2].split(", ")
         assert {"as_of", "recorded_as_of", "from", "to", "kind", "limit", "cursor", "format"} <= set(taken)
 
+    def test_a_single_valued_parameter_given_twice_is_422_and_a_list_one_is_not(
+        self, client: TestClient
+    ) -> None:
+        problem = assert_problem(client.get("/v1/entities", params=[("limit", "1"), ("limit", "5")]), 422)
+        assert problem["errors"] == [{"field": "limit", "message": "is given more than once; give it once"}]
+        both = client.get("/v1/timeline", params=[("kind", "attack"), ("kind", "denial")])
+        assert both.status_code == 200, both.text
+
     @pytest.mark.parametrize(
         ("method", "path"),
         [(m.upper(), p) for p, operations in API_DOCUMENT["paths"].items() for m in operations],

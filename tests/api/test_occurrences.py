@@ -11,8 +11,8 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from newsline.bootstrap import Newsline
+from newsline.web import create_app
 from tests.conftest import EDITOR, READER
 from tests.helpers import API_DOCUMENT
 from tests.unit.test_service import fields

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.app import create_app
+from adapters.logs import json_formatter
 from domain.service import Request
 from newsline.bootstrap import Newsline, build
-from newsline.logs import json_formatter
+from newsline.web import create_app
 from tests.conftest import EDITOR, EDITOR_TOKEN, drop_schema, new_schema, settings_for
 from tests.unit.test_service import fields
 

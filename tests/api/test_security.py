@@ -12,10 +12,10 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.security import SECURITY_HEADERS
 from newsline.bootstrap import Newsline
 from newsline.settings import Settings
+from newsline.web import create_app
 from tests.api.test_occurrences import assert_problem, report
 from tests.conftest import EDITOR, EDITOR_TOKEN, READER, READER_TOKEN
 from tests.helpers import API_DOCUMENT

@@ -10,11 +10,11 @@ from dataclasses import replace
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.errors import Problem
 from api.rate_limit import TABLE, WriteLimiter
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings, write_limits
+from newsline.web import create_app
 from tests.api.test_occurrences import assert_problem
 from tests.conftest import EDITOR, settings_for
 from tests.unit.test_service import fields

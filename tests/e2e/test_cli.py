@@ -20,9 +20,9 @@ import pytest
 import typer.main
 
 from domain.event_log import read_log
+from entrypoints.cli import cli
 from newsline import __version__, seeding
 from newsline.bootstrap import Newsline, build
-from newsline.cli import cli
 from tests.conftest import drop_schema, new_schema, settings_for
 from tests.e2e.conftest import EDITOR, TOKEN, Server
 from tests.helpers import index_names, rebuild, view_checksums

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from newsline import seeding
 from newsline.bootstrap import Newsline, build
+from newsline.web import create_app
 from tests.conftest import drop_schema, new_schema, settings_for
 from tests.e2e.test_cli import newsline_command
 from tests.helpers import write

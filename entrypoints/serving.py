@@ -16,10 +16,10 @@ import tempfile
 
 from fastapi import FastAPI
 
-from api.app import create_app
-from newsline import logs
+from adapters import logs
 from newsline.bootstrap import Newsline
 from newsline.settings import Settings
+from newsline.web import create_app
 
 
 def api_process() -> FastAPI:
@@ -41,7 +41,7 @@ def serve_workers(newsline: Newsline, host: str, port: int, workers: int) -> Non
     }
     try:
         uvicorn.run(
-            "newsline.serving:api_process",
+            "entrypoints.serving:api_process",
             factory=True,
             host=host,
             port=port,

@@ -85,7 +85,7 @@ class Database:
         to ten times, so a request fails (503) at most about ten such waits
         after the database went away."""
         return {
-            "PERSISTENCE_MODULE": "newsline.database:NamedPoolFactory",
+            "PERSISTENCE_MODULE": "adapters.database:NamedPoolFactory",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": self.port,
@@ -97,7 +97,7 @@ class Database:
             "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "",
             APPLICATION_NAME: application_name,
-            "APPLICATION_RECORDER_TOPIC": "newsline.event_store:EventStore",
+            "APPLICATION_RECORDER_TOPIC": "adapters.event_store:EventStore",
         }
 
     def ensure_schema(self) -> None:

@@ -21,7 +21,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from newsline import __version__, database, logs
+from adapters import database, logs
+from newsline import __version__
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 
@@ -150,7 +151,7 @@ def serve(
     """Run the API (with the projections, unless NEWSLINE_RUN_PROJECTIONS=false)."""
     import uvicorn
 
-    from api.app import create_app
+    from newsline.web import create_app
 
     settings = _settings()
     # With --workers, this process serves no requests: the API processes it starts do.
@@ -160,7 +161,7 @@ def serve(
         if seed:
             _seed(newsline)
         if workers > 1:
-            from newsline.serving import serve_workers
+            from entrypoints.serving import serve_workers
 
             serve_workers(newsline, host, port, workers)
         else:
@@ -213,8 +214,8 @@ def import_(
     ],
 ) -> None:
     """Load occurrences and revisions from an NDJSON file, one per line."""
+    from entrypoints.views_process import views_in_child
     from newsline.importing import import_file
-    from newsline.views_process import views_in_child
 
     settings = _settings()
     # The views follow in a process of their own, so that they use another core.

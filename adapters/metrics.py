@@ -7,21 +7,27 @@ values whichever one a scrape reaches.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.application import Application
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from newsline.bootstrap import Newsline
-
 
 class StoreCollector(Collector):
-    def __init__(self, newsline: Newsline) -> None:
-        self.newsline = newsline
+    """The log's head and size, and each projection's position and lag.
+
+    `positions` tells each projection's applied position by name.
+    """
+
+    def __init__(self, app: Application[UUID], positions: Callable[[], dict[str, int]]) -> None:
+        self.app = app
+        self.positions = positions
 
     def collect(self) -> Iterator[Any]:
-        head = self.newsline.head()
+        head = self.app.recorder.max_notification_id() or 0
         appended = CounterMetricFamily("newsline_events", "Events appended to the log (its head position)")
         appended.add_metric([], head)
         yield appended
@@ -44,25 +50,23 @@ class StoreCollector(Collector):
             labels=["projection"],
         )
         now = time.time()
-        for spec in self.newsline.specs:
-            applied = spec.view.position()
-            position.add_metric([spec.name], applied)
-            lag.add_metric([spec.name], max(head - applied, 0))
+        for name, applied in self.positions().items():
+            position.add_metric([name], applied)
+            lag.add_metric([name], max(head - applied, 0))
             oldest = self._recorded_at(applied + 1) if head > applied else None
-            lag_seconds.add_metric([spec.name], max(now - oldest, 0.0) if oldest else 0.0)
+            lag_seconds.add_metric([name], max(now - oldest, 0.0) if oldest else 0.0)
         yield from (position, lag, lag_seconds)
 
     def _recorded_at(self, position: int) -> float | None:
         """When the event at a position was recorded (the writer's clock), as a Unix time."""
-        app = self.newsline.app
-        notifications = app.recorder.select_notifications(start=position, limit=1)
+        notifications = self.app.recorder.select_notifications(start=position, limit=1)
         if not notifications:
             return None
-        event: Any = app.mapper.to_domain_event(notifications[0])
+        event: Any = self.app.mapper.to_domain_event(notifications[0])
         return float(event.timestamp.timestamp())
 
     def _store_bytes(self) -> int:
-        recorder: Any = self.newsline.app.recorder
+        recorder: Any = self.app.recorder
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(
                 "SELECT pg_total_relation_size(format('%%I.%%I', %s::text, %s::text)::regclass) AS size",

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from newsline import logs
+from adapters import logs
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 

@@ -1,0 +1,61 @@
+"""What the API needs from the rest of Newsline, as narrow interfaces.
+
+The composition root (`newsline.web`) hands these to the API when it starts;
+each route depends on the one it uses (the writer, a reader, the views'
+progress), never on the whole wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from prometheus_client.registry import Collector
+
+from api.auth import Principal
+from api.rate_limit import WriteLimiter
+from domain.service import NewslineApplication
+from projections.stories import StoryView
+from projections.timeline import TimelineView
+
+
+class ViewProgress(Protocol):
+    """How far the views have applied the log."""
+
+    def head(self) -> int:
+        """The position of the newest event in the log."""
+        ...
+
+    def positions(self) -> dict[str, int]:
+        """Each view's applied position, by view name."""
+        ...
+
+    def wait_for_views(self, position: int | None, timeout: float | None = None) -> bool:
+        """Read-your-writes: block until every view has applied `position`."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApiOptions:
+    """The settings the API reads (the composition root takes them from NEWSLINE_*)."""
+
+    reads_require_auth: bool = False
+    ready_max_lag: int = 100
+    stream_keepalive: float = 15.0
+    stream_poll_interval: float = 0.25
+    max_body_bytes: int = 1_048_576
+    allowed_origins: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the routes are given: the use cases, the views' readers, who may ask."""
+
+    writer: NewslineApplication
+    timeline: TimelineView
+    stories: StoryView
+    progress: ViewProgress
+    principals: Mapping[str, Principal]
+    write_limiter: WriteLimiter
+    store_metrics: Collector
