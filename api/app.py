@@ -57,14 +57,14 @@ def create_api(
         app.include_router(module.router)
     app.include_router(docs_router)
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = as_problem_json(
-                get_openapi(
-                    title=app.title, version=app.version, description=app.description, routes=app.routes
-                )
-            )
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = lambda: _problem_json_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _problem_json_openapi(app: FastAPI) -> dict[str, Any]:
+    """The API document, with every error answer typed application/problem+json."""
+    if app.openapi_schema is None:
+        app.openapi_schema = as_problem_json(
+            get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        )
+    return app.openapi_schema

@@ -146,56 +146,71 @@ def _unparsable_body(error: StarletteHTTPException) -> str | None:
     return None
 
 
+async def _domain_error(request: Request, error: NewslineError) -> JSONResponse:
+    status = _status_of(error)
+    if isinstance(error, ValidationFailed):
+        return problem_response(status, str(error), errors=_field_errors(error.errors))
+    return problem_response(status, str(error))
+
+
+async def _request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    malformed = _json_decode_error(error)
+    if malformed is not None:
+        return problem_response(400, malformed)
+    not_json = _not_sent_as_json(request, error)
+    if not_json is not None:
+        return problem_response(415, not_json)
+    errors = _request_validation_errors(error)
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem_response(422, detail, errors=_field_errors(errors))
+
+
+async def _problem(request: Request, error: Problem) -> JSONResponse:
+    return problem_response(error.status, error.detail, error.headers, **error.extra)
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem_response(error.status_code, _unparsable_body(error) or str(error.detail), headers)
+
+
+async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    return problem_response(503, "the database is unavailable; try again shortly", {"Retry-After": "2"})
+
+
+async def _unstorable(request: Request, error: psycopg.DataError) -> JSONResponse:
+    # Input that passed validation yet cannot be stored or compared (an
+    # out-of-range value, say) is still the client's input, not our fault.
+    log.warning("data error on %s %s: %s", request.method, request.url.path, error)
+    return problem_response(422, "a value is out of the range Newsline can store or query")
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # This answer leaves from outside the middleware, so it carries the
+    # security headers and names the request id itself (to find the log line).
+    headers = {**SECURITY_HEADERS, "X-Request-ID": REQUEST_ID.get()}
+    return problem_response(500, "an unexpected error occurred; it has been logged", headers)
+
+
+# Exceptions and how each is answered; the most specific class wins.
+_HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
+    (NewslineError, _domain_error),
+    (RequestValidationError, _request_invalid),
+    (Problem, _problem),
+    (StarletteHTTPException, _http_error),
+    (es_persistence.OperationalError, _database_unavailable),
+    (es_persistence.InterfaceError, _database_unavailable),
+    (psycopg.OperationalError, _database_unavailable),
+    (PoolTimeout, _database_unavailable),
+    (psycopg.DataError, _unstorable),
+    (Exception, _unexpected),
+)
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(NewslineError)
-    async def domain_error(request: Request, error: NewslineError) -> JSONResponse:
-        status = _status_of(error)
-        if isinstance(error, ValidationFailed):
-            return problem_response(status, str(error), errors=_field_errors(error.errors))
-        return problem_response(status, str(error))
-
-    @app.exception_handler(RequestValidationError)
-    async def request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        malformed = _json_decode_error(error)
-        if malformed is not None:
-            return problem_response(400, malformed)
-        not_json = _not_sent_as_json(request, error)
-        if not_json is not None:
-            return problem_response(415, not_json)
-        errors = _request_validation_errors(error)
-        detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-        return problem_response(422, detail, errors=_field_errors(errors))
-
-    @app.exception_handler(Problem)
-    async def problem(request: Request, error: Problem) -> JSONResponse:
-        return problem_response(error.status, error.detail, error.headers, **error.extra)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        headers = dict(error.headers or {})
-        if error.status_code == 405:
-            headers["Allow"] = ", ".join(_allowed_methods(request))
-        return problem_response(error.status_code, _unparsable_body(error) or str(error.detail), headers)
-
-    @app.exception_handler(es_persistence.OperationalError)
-    @app.exception_handler(es_persistence.InterfaceError)
-    @app.exception_handler(psycopg.OperationalError)
-    @app.exception_handler(PoolTimeout)
-    async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
-        return problem_response(503, "the database is unavailable; try again shortly", {"Retry-After": "2"})
-
-    @app.exception_handler(psycopg.DataError)
-    async def unstorable(request: Request, error: psycopg.DataError) -> JSONResponse:
-        # Input that passed validation yet cannot be stored or compared (an
-        # out-of-range value, say) is still the client's input, not our fault.
-        log.warning("data error on %s %s: %s", request.method, request.url.path, error)
-        return problem_response(422, "a value is out of the range Newsline can store or query")
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        # This answer leaves from outside the middleware, so it carries the
-        # security headers and names the request id itself (to find the log line).
-        headers = {**SECURITY_HEADERS, "X-Request-ID": REQUEST_ID.get()}
-        return problem_response(500, "an unexpected error occurred; it has been logged", headers)
+    for error_class, handler in _HANDLERS:
+        app.add_exception_handler(error_class, handler)
