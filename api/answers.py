@@ -14,7 +14,7 @@ from api.params import IF_MATCH, encode_cursor
 from domain.service import Request, Written
 from newsline.bootstrap import Newsline
 from newsline.settings import Principal
-from projections.timeline_queries import TimelinePage
+from projections.timeline import TimelinePage
 
 
 def write_request(principal: Principal, idempotency_key: str | None, operation: str, body: Any) -> Request:
@@ -50,8 +50,8 @@ def occurrence_answer(
         )
     recorded_as_of = None
     if written.replayed:  # the first answer again: the state that write made
-        recorded_as_of = newsline.timeline.recorded_at(written.id, written.version)
-    entry = newsline.timeline.occurrence_entry(written.id, recorded_as_of=recorded_as_of)
+        recorded_as_of = newsline.timeline.reader.recorded_at(written.id, written.version)
+    entry = newsline.timeline.reader.occurrence_entry(written.id, recorded_as_of=recorded_as_of)
     if entry is None:
         raise Problem(503, "the occurrence is not in the views yet; read it again shortly")
     return occurrence_response(entry, status, location=location)

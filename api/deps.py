@@ -23,8 +23,8 @@ from domain.service import NewslineApplication
 from domain.values import check_storable
 from newsline.bootstrap import Newsline
 from newsline.settings import Principal
-from projections.stories import StoryView
-from projections.timeline import TimelineView
+from projections.stories import StoryReader
+from projections.timeline import TimelineReader
 
 
 async def get_newsline(request: Request) -> Newsline:
@@ -88,17 +88,17 @@ async def get_app(newsline: NewslineDep) -> NewslineApplication:
     return newsline.app
 
 
-async def get_timeline(newsline: NewslineDep) -> TimelineView:
-    return newsline.timeline
+async def get_timeline(newsline: NewslineDep) -> TimelineReader:
+    return newsline.timeline.reader
 
 
-async def get_stories(newsline: NewslineDep) -> StoryView:
-    return newsline.stories
+async def get_stories(newsline: NewslineDep) -> StoryReader:
+    return newsline.stories.reader
 
 
 AppDep = Annotated[NewslineApplication, Depends(get_app)]
-TimelineDep = Annotated[TimelineView, Depends(get_timeline)]
-StoriesDep = Annotated[StoryView, Depends(get_stories)]
+TimelineDep = Annotated[TimelineReader, Depends(get_timeline)]
+StoriesDep = Annotated[StoryReader, Depends(get_stories)]
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="newsline"'}
 

@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from api.schemas.catalogue import EventPublic
 from domain.event_log import LogEntry, read_log
 from newsline.bootstrap import Newsline
-from projections.story_events import story_event_positions
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ async def _events_after(
 
 def _in_story(newsline: Newsline, story: str, entries: list[LogEntry]) -> list[LogEntry]:
     revisions = [entry.position for entry in entries if not entry.is_story]
-    belonging = story_event_positions(newsline.timeline, story, revisions)
+    belonging = newsline.timeline.reader.story_event_positions(story, revisions)
     return [
         entry
         for entry in entries

@@ -60,7 +60,7 @@ async def event_stream(
         raise ValidationFailed.single("Last-Event-ID", "must be a position this stream sent")
     if text:  # a reconnecting EventSource sends it with the original URL: it wins
         after = int(text)
-    if story and await run_in_threadpool(newsline.stories.story, story) is None:
+    if story and await run_in_threadpool(newsline.stories.reader.story, story) is None:
         raise StoryNotFound(story)
     events = stream_events(newsline, follower(request, newsline), after, story or None)
     # A client that stops reading for half a minute is dropped rather than buffered for.

@@ -17,13 +17,12 @@ from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
 from api.schemas.problems import problems
 from domain.errors import StoryNotFound
-from projections.stories import StoryView
-from projections.story_changes import story_changes
+from projections.stories import StoryReader
 
 router = APIRouter(prefix="/v1/stories", tags=["stories"], responses=problems(401, 404, 422))
 
 
-def _existing(stories: StoryView, slug: str) -> dict[str, Any]:
+def _existing(stories: StoryReader, slug: str) -> dict[str, Any]:
     story = stories.story(slug)
     if story is None:
         raise StoryNotFound(slug)
@@ -45,7 +44,7 @@ def create_story(
     written = app.create_story(fields, write_request(principal, key, "story", fields))
     if not newsline.wait_for_views(written.position):
         raise Problem(503, "the story was recorded but the views have not caught up", {"Retry-After": "1"})
-    story = newsline.stories.story(body.slug)
+    story = newsline.stories.reader.story(body.slug)
     assert story is not None
     location = {"Location": f"/v1/stories/{body.slug}"}
     return JSONResponse(StoryPublic.model_validate(story).model_dump(mode="json"), 201, location)
@@ -108,7 +107,7 @@ def story_timeline_changes(
     end = optional_instant(until, "until", "end")
     if end is not None and end < start:
         raise Problem(422, "until is before since", errors=[{"field": "until", "message": "is before since"}])
-    changes = story_changes(
-        timeline, slug, start, end, optional_instant(recorded_as_of, "recorded_as_of", "end")
+    changes = timeline.story_changes(
+        slug, start, end, optional_instant(recorded_as_of, "recorded_as_of", "end")
     )
     return StoryChangesPublic.model_validate(changes)
