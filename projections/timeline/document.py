@@ -2,9 +2,11 @@
 
 `OccurrencePublic` is its one definition. A state stores every field but the
 ones that depend on other occurrences (`READ_TIME_FIELDS`); a read adds those
-as of its own report and record time (`with_status`). A field the fold state
-carries is added by declaring it here: `stored_document` takes it from the
-state, and the OpenAPI document, story changes and exports follow the model.
+as of its own report and record time (`with_status`), splicing the stored
+text rather than decoding it. A field the fold state carries is added by
+declaring it here: `stored_document` takes it from the state, and the OpenAPI
+document and the story changes follow the model. (States stored before hold
+the fields of their time: a new field needs `newsline rebuild`.)
 """
 
 from __future__ import annotations

@@ -239,4 +239,5 @@ def _relations_changed(revision: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _entry(row: dict[str, Any]) -> str:
+    """A row's stored document with its status as of the query, as JSON text."""
     return with_status(row["view"], row["retracted"], row["disputed_by"] or [], row["corroborated_by"] or [])
