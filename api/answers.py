@@ -14,8 +14,7 @@ from api.errors import Problem
 from api.params import IF_MATCH, encode_cursor
 from api.ports import ViewProgress
 from domain.service import Request, Written
-from projections.timeline import TimelineView
-from projections.timeline_queries import TimelinePage
+from projections.timeline import TimelinePage, TimelineReader
 
 
 def write_request(principal: Principal, idempotency_key: str | None, operation: str, body: Any) -> Request:
@@ -40,7 +39,7 @@ def expected_version(if_match: str | None) -> int | None:
 
 def occurrence_answer(
     views: ViewProgress,
-    timeline: TimelineView,
+    timeline: TimelineReader,
     written: Written,
     status: int,
     *,

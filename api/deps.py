@@ -22,8 +22,8 @@ from api.ports import ApiOptions, Services, ViewProgress
 from domain.errors import FieldError, ValidationFailed
 from domain.service import NewslineApplication
 from domain.values import check_storable
-from projections.stories import StoryView
-from projections.timeline import TimelineView
+from projections.stories import StoryReader
+from projections.timeline import TimelineReader
 
 
 async def get_services(request: Request) -> Services:
@@ -106,11 +106,11 @@ async def get_writer(services: ServicesDep) -> NewslineApplication:
     return services.writer
 
 
-async def get_timeline(services: ServicesDep) -> TimelineView:
+async def get_timeline(services: ServicesDep) -> TimelineReader:
     return services.timeline
 
 
-async def get_stories(services: ServicesDep) -> StoryView:
+async def get_stories(services: ServicesDep) -> StoryReader:
     return services.stories
 
 
@@ -119,8 +119,8 @@ async def get_progress(services: ServicesDep) -> ViewProgress:
 
 
 AppDep = Annotated[NewslineApplication, Depends(get_writer)]
-TimelineDep = Annotated[TimelineView, Depends(get_timeline)]
-StoriesDep = Annotated[StoryView, Depends(get_stories)]
+TimelineDep = Annotated[TimelineReader, Depends(get_timeline)]
+StoriesDep = Annotated[StoryReader, Depends(get_stories)]
 ProgressDep = Annotated[ViewProgress, Depends(get_progress)]
 
 

@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from api.ports import ApiOptions, Services
 from api.schemas.catalogue import EventPublic
 from domain.event_log import LogEntry, read_log
-from projections.story_events import story_event_positions
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +129,7 @@ async def _events_after(
 
 def _in_story(services: Services, story: str, entries: list[LogEntry]) -> list[LogEntry]:
     revisions = [entry.position for entry in entries if not entry.is_story]
-    belonging = story_event_positions(services.timeline, story, revisions)
+    belonging = services.timeline.story_event_positions(story, revisions)
     return [
         entry
         for entry in entries

@@ -13,7 +13,7 @@ from fastapi import Depends, Header, Query
 from domain.errors import FieldError, ValidationFailed
 from domain.kinds import KINDS
 from domain.values import as_utc
-from projections.timeline_queries import Cursor, TimelineQuery
+from projections.timeline import Cursor, TimelineQuery
 
 # The instants the time parameters take, as a pattern the OpenAPI document states and
 # parse_instant checks: a calendar date (years 1 to 9999), optionally with a time to the

@@ -16,8 +16,8 @@ from prometheus_client.registry import Collector
 from api.auth import Principal
 from api.rate_limit import WriteLimiter
 from domain.service import NewslineApplication
-from projections.stories import StoryView
-from projections.timeline import TimelineView
+from projections.stories import StoryReader
+from projections.timeline import TimelineReader
 
 
 class ViewProgress(Protocol):
@@ -53,8 +53,8 @@ class Services:
     """What the routes are given: the use cases, the views' readers, who may ask."""
 
     writer: NewslineApplication
-    timeline: TimelineView
-    stories: StoryView
+    timeline: TimelineReader
+    stories: StoryReader
     progress: ViewProgress
     principals: Mapping[str, Principal]
     write_limiter: WriteLimiter

@@ -21,6 +21,8 @@ from domain.occurred import parse_occurred
 from domain.service import NewslineApplication, Request
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
+from projections.stories.schema import STORIES
+from projections.timeline.schema import STATES
 
 
 def _newsline(env: dict[str, str]) -> Newsline:
@@ -90,7 +92,7 @@ def story_queries(url: str, schema: str, count: int) -> list[tuple[str, str]]:
         slugs = [
             row[0]
             for row in connection.execute(
-                SQL("SELECT slug FROM {0}.story_catalogue ORDER BY slug").format(Identifier(schema))
+                SQL("SELECT slug FROM {0} ORDER BY slug").format(Identifier(schema, STORIES))
             )
         ]
     rng = random.Random(11)
@@ -132,9 +134,9 @@ def replay_latencies(
 
 
 def _occurrences_ever_in(url: str, schema: str, story: str) -> list[UUID]:
-    statement = SQL("SELECT DISTINCT occurrence_id FROM {0}.timeline_states WHERE stories @> ARRAY[%s]")
+    statement = SQL("SELECT DISTINCT occurrence_id FROM {0} WHERE stories @> ARRAY[%s]")
     with psycopg.connect(url) as connection:
-        return [row[0] for row in connection.execute(statement.format(Identifier(schema)), (story,))]
+        return [row[0] for row in connection.execute(statement.format(Identifier(schema, STATES)), (story,))]
 
 
 class Note(Aggregate):

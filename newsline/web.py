@@ -48,8 +48,8 @@ def api_services(newsline: Newsline) -> Services:
     """What the routes use, taken from a wired Newsline."""
     return Services(
         writer=newsline.app,
-        timeline=newsline.timeline,
-        stories=newsline.stories,
+        timeline=newsline.timeline.reader,
+        stories=newsline.stories.reader,
         progress=newsline,
         principals=newsline.principals,
         write_limiter=WriteLimiter(newsline.settings.write_limits(), newsline.datastore),

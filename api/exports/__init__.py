@@ -17,10 +17,8 @@ from fastapi.responses import JSONResponse, Response
 
 from api.exports import calendar, lines, table, timelinejs
 from api.schemas.occurrences import OccurrencePublic
-from projections.stories import StoryView
-from projections.timeline import TimelineView
-from projections.timeline_export import recorded_revisions
-from projections.timeline_queries import TimelineQuery
+from projections.stories import StoryReader
+from projections.timeline import TimelineQuery, TimelineReader
 
 Format = Literal["json", "timelinejs", "csv", "ics", "ndjson"]
 
@@ -67,7 +65,7 @@ async def export_format(
 ExportFormat = Annotated[Format | None, Depends(export_format)]
 
 
-def every_entry(timeline: TimelineView, query: TimelineQuery) -> list[dict[str, Any]]:
+def every_entry(timeline: TimelineReader, query: TimelineQuery) -> list[dict[str, Any]]:
     """Every matching entry in timeline order, in its public JSON form."""
     entries: list[dict[str, Any]] = []
     query = replace(query, limit=_PAGE, after=None)
@@ -80,7 +78,12 @@ def every_entry(timeline: TimelineView, query: TimelineQuery) -> list[dict[str, 
 
 
 def export_response(
-    timeline: TimelineView, stories: StoryView, query: TimelineQuery, export: Format, title: str, name: str
+    timeline: TimelineReader,
+    stories: StoryReader,
+    query: TimelineQuery,
+    export: Format,
+    title: str,
+    name: str,
 ) -> Response:
     """The export of a timeline as of the query's report and record times."""
     if export == "timelinejs":
@@ -89,8 +92,8 @@ def export_response(
     if export == "ndjson":
         # Retracted occurrences too: their history is part of what is exported.
         entries = every_entry(timeline, replace(query, include_retracted=True))
-        revisions = recorded_revisions(
-            timeline, (UUID(entry["id"]) for entry in entries), query.as_of, query.recorded_as_of
+        revisions = timeline.recorded_revisions(
+            (UUID(entry["id"]) for entry in entries), query.as_of, query.recorded_as_of
         )
         catalogue = [story for slug in lines.story_slugs(revisions) if (story := stories.story(slug))]
         content: str | bytes = "".join(lines.render(revisions, catalogue))

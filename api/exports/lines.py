@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from projections.timeline_export import RecordedRevision
+from projections.timeline import RecordedRevision
 
 
 def line(revision: RecordedRevision) -> dict[str, Any]:

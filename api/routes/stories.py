@@ -17,13 +17,12 @@ from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
 from api.schemas.problems import problems
 from domain.errors import StoryNotFound
-from projections.stories import StoryView
-from projections.story_changes import story_changes
+from projections.stories import StoryReader
 
 router = APIRouter(prefix="/v1/stories", tags=["stories"], responses=problems(401, 404, 422))
 
 
-def _existing(stories: StoryView, slug: str) -> dict[str, Any]:
+def _existing(stories: StoryReader, slug: str) -> dict[str, Any]:
     story = stories.story(slug)
     if story is None:
         raise StoryNotFound(slug)
@@ -109,7 +108,7 @@ def story_timeline_changes(
     end = optional_instant(until, "until", "end")
     if end is not None and end < start:
         raise Problem(422, "until is before since", errors=[{"field": "until", "message": "is before since"}])
-    changes = story_changes(
-        timeline, slug, start, end, optional_instant(recorded_as_of, "recorded_as_of", "end")
+    changes = timeline.story_changes(
+        slug, start, end, optional_instant(recorded_as_of, "recorded_as_of", "end")
     )
     return StoryChangesPublic.model_validate(changes)

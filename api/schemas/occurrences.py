@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from api.params import DATE_FORM
 from domain.fold import RevisionType
-from domain.kinds import Kind
-from domain.occurred import Precision
 from domain.values import (
     PATCHABLE_FIELDS,
     REQUIRED_FIELDS,
-    Actor,
     FieldsPatch,
     OccurrenceFields,
     Reason,
@@ -24,6 +21,10 @@ from domain.values import (
     Source,
     as_utc,
 )
+
+# The occurrence document is defined once, beside the view that stores it; the
+# response bodies here are made of it.
+from projections.timeline.document import OccurrencePublic as OccurrencePublic
 
 Instant = Annotated[datetime, AfterValidator(as_utc)]
 
@@ -139,56 +140,6 @@ class RelationCreate(BaseModel):
     target: UUID
     reported_at: Instant | None = None
     source: Source | None = None
-
-
-class OccurredPublic(BaseModel):
-    edtf: str
-    start: datetime
-    end: datetime
-    precision: Precision
-    approximate: bool
-    uncertain: bool
-
-
-class RelationPublic(BaseModel):
-    type: RelationType
-    target: UUID
-
-
-Status = Literal["reported", "corroborated", "disputed", "retracted"]
-
-
-class RetractionPublic(BaseModel):
-    reason: str = Field(description="why the report was withdrawn")
-    reported_at: datetime = Field(description="when the retraction was reported")
-
-
-class OccurrencePublic(BaseModel):
-    """An occurrence as of a point in report time and record time."""
-
-    id: UUID
-    version: int = Field(description="the latest revision folded into this state")
-    kind: Kind
-    title: str
-    summary: str | None
-    occurred: OccurredPublic
-    actors: list[Actor]
-    places: list[str]
-    figures: dict[str, int | float]
-    source: Source
-    reported_at: datetime = Field(description="when the occurrence was first reported")
-    recorded_at: datetime = Field(
-        description="when this state was recorded: the newest record time among the revisions folded"
-        " into it, so `recorded_as_of` set to it reads the same state again"
-    )
-    stories: list[str]
-    relations: list[RelationPublic]
-    retraction: RetractionPublic | None = Field(
-        default=None, description="the retraction, if one was reported by the read point; else null"
-    )
-    status: Status
-    disputed_by: list[UUID]
-    corroborated_by: list[UUID]
 
 
 class TimelinePublic(BaseModel):

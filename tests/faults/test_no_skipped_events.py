@@ -105,7 +105,7 @@ def test_concurrent_writers_while_a_worker_follows_live(
     viewed = viewed_revisions(newsline)
     assert set(viewed) == set(logged), "an event was skipped, or one the log lacks was applied"
     assert max(viewed.values()) == 1, "an event was applied twice"
-    shared_history = newsline.timeline.history(shared.id)
+    shared_history = newsline.timeline.reader.history(shared.id)
     assert len(shared_history) == 1 + THREADS * EACH
     followed_live = view_checksums(newsline)
     rebuild(newsline)

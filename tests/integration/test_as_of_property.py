@@ -112,7 +112,7 @@ def test_view_equals_a_plain_fold_of_the_log(
         report_time = None if report_offset is None else BASE + timedelta(minutes=report_offset)
         record_time = None if record_pick is None else stamps[min(record_pick, len(stamps) - 1)]
         expected = reference_fold(events, report_time, record_time)
-        view = newsline.timeline.occurrence(written.id, report_time, record_time)
+        view = newsline.timeline.reader.occurrence(written.id, report_time, record_time)
         actual = (
             None
             if view is None
@@ -127,7 +127,7 @@ def test_view_equals_a_plain_fold_of_the_log(
             retraction = view["retraction"]
             assert (retraction and retraction["reason"]) == ("withdrawn" if expected["retracted"] else None)
             assert reread(newsline, view, report_time) == view, (report_time, record_time)
-        disputed = newsline.timeline.occurrence(claim.id, report_time, record_time)
+        disputed = newsline.timeline.reader.occurrence(claim.id, report_time, record_time)
         assert disputed is not None
         # The claim's status comes from the other occurrence, recorded later than its own state.
         assert own_state(reread(newsline, disputed, report_time)) == own_state(disputed)
@@ -135,14 +135,14 @@ def test_view_equals_a_plain_fold_of_the_log(
         assert disputed["disputed_by"] == ([str(written.id)] if disputing else []), (report_time, record_time)
         recorded = [e for e in events if record_time is None or e.timestamp <= record_time]
         recorded.sort(key=lambda e: (e.reported_at, e.originator_version))
-        history = newsline.timeline.history(written.id, record_time)
+        history = newsline.timeline.reader.history(written.id, record_time)
         assert [h["version"] for h in history] == [e.originator_version for e in recorded], record_time
 
 
 def reread(newsline: Newsline, view: dict[str, Any], report_time: datetime | None) -> dict[str, Any] | None:
     """The view read again as of the same report time and its own `recorded_at`."""
     recorded_at = datetime.fromisoformat(view["recorded_at"])
-    return newsline.timeline.occurrence(UUID(view["id"]), report_time, recorded_at)
+    return newsline.timeline.reader.occurrence(UUID(view["id"]), report_time, recorded_at)
 
 
 def own_state(view: dict[str, Any] | None) -> dict[str, Any] | None:

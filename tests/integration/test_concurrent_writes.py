@@ -29,7 +29,7 @@ def test_writers_without_if_match_all_land(newsline: Newsline) -> None:
         versions = sorted(v for batch in pool.map(amend, range(WRITERS)) for v in batch)
     assert versions == list(range(2, 2 + WRITERS * EACH))
     assert newsline.wait_for_views(newsline.head(), timeout=30)
-    view = newsline.timeline.occurrence(written.id)
+    view = newsline.timeline.reader.occurrence(written.id)
     assert view is not None
     assert view["figures"] == {"killed": 1, "injured": 3, **{f"w{w}": EACH - 1 for w in range(WRITERS)}}
 

@@ -13,7 +13,7 @@ from tests.unit.test_service import fields
 
 def test_record_time_stays_increasing_when_writer_clocks_disagree(newsline: Newsline) -> None:
     written = synced(newsline, newsline.app.report_occurrence(fields(), at(19, 8), ALICE))
-    first = newsline.timeline.recorded_at(written.id, 1)
+    first = newsline.timeline.reader.recorded_at(written.id, 1)
     assert first is not None
     behind = Revision(
         2,
@@ -26,9 +26,9 @@ def test_record_time_stays_increasing_when_writer_clocks_disagree(newsline: News
         first - timedelta(seconds=5),
     )
     position = newsline.head() + 1  # the last test of its module: nothing is written after it
-    newsline.timeline.record_revisions([PositionedRevision(position, written.id, behind)], position)
-    second = newsline.timeline.recorded_at(written.id, 2)
+    newsline.timeline.writer.record_revisions([PositionedRevision(position, written.id, behind)], position)
+    second = newsline.timeline.reader.recorded_at(written.id, 2)
     assert second is not None and second > first
-    view = newsline.timeline.occurrence(written.id)
+    view = newsline.timeline.reader.occurrence(written.id)
     assert view is not None and view["title"] == "skewed"
-    assert [h["version"] for h in newsline.timeline.history(written.id)] == [1, 2]
+    assert [h["version"] for h in newsline.timeline.reader.history(written.id)] == [1, 2]

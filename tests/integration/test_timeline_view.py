@@ -9,7 +9,7 @@ import pytest
 
 from domain.service import Request, Written
 from newsline.bootstrap import Newsline, build
-from projections.timeline_queries import TimelineQuery
+from projections.timeline import TimelineQuery
 from tests.conftest import settings_for
 from tests.helpers import rebuild, view_checksums
 from tests.unit.test_service import fields
@@ -35,7 +35,7 @@ def worked_example(newsline: Newsline) -> dict[str, Any]:
         newsline,
         app.amend_occurrence(report.id, {"figures": {"killed": 2}}, "toll updated", at(20, 9), None, ALICE),
     )
-    second_recorded = newsline.timeline.recorded_at(report.id, 2)
+    second_recorded = newsline.timeline.reader.recorded_at(report.id, 2)
     synced(
         newsline,
         app.amend_occurrence(
@@ -58,13 +58,13 @@ class TestWorkedExample:
     def test_figures_as_of_report_time(
         self, newsline: Newsline, worked_example: dict[str, Any], as_of: datetime | None, figures: Any
     ) -> None:
-        view = newsline.timeline.occurrence(worked_example["id"], as_of=as_of)
+        view = newsline.timeline.reader.occurrence(worked_example["id"], as_of=as_of)
         assert (view and view["figures"]) == figures
 
     def test_record_time_leaves_out_what_was_not_yet_recorded(
         self, newsline: Newsline, worked_example: dict[str, Any]
     ) -> None:
-        view = newsline.timeline.occurrence(
+        view = newsline.timeline.reader.occurrence(
             worked_example["id"], as_of=at(19, 13), recorded_as_of=worked_example["second_recorded"]
         )
         assert view is not None and view["figures"] == {"killed": 1, "injured": 3}
@@ -72,7 +72,7 @@ class TestWorkedExample:
     def test_history_lists_revisions_in_fold_order_with_changes(
         self, newsline: Newsline, worked_example: dict[str, Any]
     ) -> None:
-        history = newsline.timeline.history(worked_example["id"])
+        history = newsline.timeline.reader.history(worked_example["id"])
         assert [h["version"] for h in history] == [1, 3, 2]
         assert history[1]["changes"] == [{"field": "figures.injured", "old": 3, "new": 4}]
         assert history[2]["changes"] == [{"field": "figures.killed", "old": 1, "new": 2}]
@@ -81,14 +81,14 @@ class TestWorkedExample:
     def test_history_as_recorded_before_the_late_report(
         self, newsline: Newsline, worked_example: dict[str, Any]
     ) -> None:
-        history = newsline.timeline.history(worked_example["id"], worked_example["second_recorded"])
+        history = newsline.timeline.reader.history(worked_example["id"], worked_example["second_recorded"])
         assert [h["version"] for h in history] == [1, 2]
 
     def test_version_and_recorded_at_follow_the_state(
         self, newsline: Newsline, worked_example: dict[str, Any]
     ) -> None:
-        early = newsline.timeline.occurrence(worked_example["id"], as_of=at(19, 10))
-        latest = newsline.timeline.occurrence(worked_example["id"])
+        early = newsline.timeline.reader.occurrence(worked_example["id"], as_of=at(19, 10))
+        latest = newsline.timeline.reader.occurrence(worked_example["id"])
         assert early is not None and latest is not None
         assert (early["version"], latest["version"]) == (1, 3)
         assert early["reported_at"] == latest["reported_at"] == "2014-05-19T08:00:00Z"
@@ -98,16 +98,16 @@ class TestWorkedExample:
     ) -> None:
         """The latest state folds revision 3 (recorded last) before revision 2: it dates from 3."""
         identifier = worked_example["id"]
-        latest = newsline.timeline.occurrence(identifier)
+        latest = newsline.timeline.reader.occurrence(identifier)
         assert latest is not None and latest["version"] == 3
-        recorded_last = newsline.timeline.recorded_at(identifier, 3)
+        recorded_last = newsline.timeline.reader.recorded_at(identifier, 3)
         assert recorded_last is not None
         assert datetime.fromisoformat(latest["recorded_at"]) == recorded_last
         for as_of in (at(19, 10), at(19, 13), None):
-            view = newsline.timeline.occurrence(identifier, as_of=as_of)
+            view = newsline.timeline.reader.occurrence(identifier, as_of=as_of)
             assert view is not None
             recorded_at = datetime.fromisoformat(view["recorded_at"])
-            assert newsline.timeline.occurrence(identifier, as_of, recorded_at) == view, as_of
+            assert newsline.timeline.reader.occurrence(identifier, as_of, recorded_at) == view, as_of
 
 
 class TestStatus:
@@ -118,8 +118,8 @@ class TestStatus:
         denial = synced(
             newsline, app.report_occurrence(fields(kind="denial", relations=relation), at(19, 12), ALICE)
         )
-        before = newsline.timeline.occurrence(claim.id, as_of=at(19, 10))
-        after = newsline.timeline.occurrence(claim.id)
+        before = newsline.timeline.reader.occurrence(claim.id, as_of=at(19, 10))
+        after = newsline.timeline.reader.occurrence(claim.id)
         assert before is not None and after is not None
         assert (before["status"], before["disputed_by"]) == ("reported", [])
         assert (after["status"], after["disputed_by"]) == ("disputed", [str(denial.id)])
@@ -130,9 +130,9 @@ class TestStatus:
         denial = synced(newsline, app.report_occurrence(fields(kind="denial"), at(19, 9), ALICE))
         synced(newsline, app.link_occurrence(denial.id, "disputes", claim.id, at(19, 10), None, ALICE))
         synced(newsline, app.retract_occurrence(denial.id, "wrong", at(19, 14), None, ALICE))
-        states = [newsline.timeline.occurrence(claim.id, as_of=at(19, h)) for h in (9, 11, 15)]
+        states = [newsline.timeline.reader.occurrence(claim.id, as_of=at(19, h)) for h in (9, 11, 15)]
         assert [s and s["status"] for s in states] == ["reported", "disputed", "reported"]
-        retracted = newsline.timeline.occurrence(denial.id)
+        retracted = newsline.timeline.reader.occurrence(denial.id)
         assert retracted is not None and retracted["status"] == "retracted"
 
     def test_corroboration(self, newsline: Newsline) -> None:
@@ -140,7 +140,7 @@ class TestStatus:
         claim = synced(newsline, app.report_occurrence(fields(kind="claim"), at(19, 8), ALICE))
         relation = [{"type": "corroborates", "target": str(claim.id)}]
         other = synced(newsline, app.report_occurrence(fields(relations=relation), at(19, 9), ALICE))
-        view = newsline.timeline.occurrence(claim.id)
+        view = newsline.timeline.reader.occurrence(claim.id)
         assert view is not None
         assert (view["status"], view["corroborated_by"]) == ("corroborated", [str(other.id)])
 
@@ -155,9 +155,9 @@ class TestTimelineQueries:
         query = TimelineQuery(
             story="months", start=at(1) - timedelta(days=20), end=at(1) - timedelta(days=19)
         )
-        assert [item["id"] for item in newsline.timeline.timeline(query).items] == [str(written.id)]
+        assert [item["id"] for item in newsline.timeline.reader.timeline(query).items] == [str(written.id)]
         query = TimelineQuery(story="months", start=at(1), end=at(31))
-        assert newsline.timeline.timeline(query).items == []
+        assert newsline.timeline.reader.timeline(query).items == []
 
     def test_order_is_occurred_start_then_reported_at_then_id(self, newsline: Newsline) -> None:
         app = newsline.app
@@ -169,7 +169,7 @@ class TestTimelineQueries:
             app.report_occurrence(fields(occurred="2014-05-01", stories=["order"]), at(19, 7), ALICE),
         )
         del later
-        items = newsline.timeline.timeline(TimelineQuery(story="order")).items
+        items = newsline.timeline.reader.timeline(TimelineQuery(story="order")).items
         assert [i["id"] for i in items[:2]] == [str(first.id), str(second.id)]
 
     def test_pages_follow_on_without_gaps(self, newsline: Newsline) -> None:
@@ -183,7 +183,7 @@ class TestTimelineQueries:
         seen: list[str] = []
         query = TimelineQuery(story="pages", limit=3)
         while True:
-            page = newsline.timeline.timeline(query)
+            page = newsline.timeline.reader.timeline(query)
             seen += [item["id"] for item in page.items]
             if page.next_after is None:
                 break
@@ -196,7 +196,7 @@ class TestTimelineQueries:
             newsline,
             app.report_occurrence(fields(title="Kindergarten used as firing position"), at(19), ALICE),
         )
-        items = newsline.timeline.timeline(TimelineQuery(text="kindergartens")).items
+        items = newsline.timeline.reader.timeline(TimelineQuery(text="kindergartens")).items
         assert str(written.id) in [item["id"] for item in items]
 
 
@@ -226,6 +226,6 @@ def test_a_process_started_later_does_not_wait_for_what_its_views_already_hold(
     later = build(settings_for(database_url, newsline.settings.database_schema))
     try:
         assert later.wait_for_views(written.position, timeout=5)
-        assert later.timeline.occurrence(written.id) is not None
+        assert later.timeline.reader.occurrence(written.id) is not None
     finally:
         later.close()

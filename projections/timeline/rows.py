@@ -22,6 +22,7 @@ from uuid import UUID
 from domain.fold import Revision, apply_revision, changes_between, fold_key, fold_order
 from domain.occurred import parse_occurred
 from domain.values import entity_id
+from projections.timeline.document import stored_document
 
 
 @dataclass(frozen=True)
@@ -135,23 +136,15 @@ def _row(
                 state["source"].get("quote") or "",
             ]
         ),
-        view={
-            "id": str(occurrence_id),
-            "version": folded.version,
-            "kind": state["kind"],
-            "title": state["title"],
-            "summary": state.get("summary"),
-            "occurred": occurred.as_json(),
-            "actors": state["actors"],
-            "places": state["places"],
-            "figures": state["figures"],
-            "source": state["source"],
-            "reported_at": _instant(report.reported_at),
-            "recorded_at": _instant(folded.recorded_at),
-            "stories": state["stories"],
-            "relations": state["relations"],
-            "retraction": folded.retraction,
-        },
+        view=stored_document(
+            state,
+            id=str(occurrence_id),
+            version=folded.version,
+            occurred=occurred.as_json(),
+            reported_at=_instant(report.reported_at),
+            recorded_at=_instant(folded.recorded_at),
+            retraction=folded.retraction,
+        ),
         history={
             "version": revision.version,
             "type": revision.type,

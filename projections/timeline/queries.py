@@ -1,8 +1,8 @@
-"""Reads of the timeline view: every as-of answer is one indexed query."""
+"""The timeline view's reads (`TimelineReader`): every as-of answer is one indexed query."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,51 +11,10 @@ import orjson
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
 from projections.base import View
-
-# The position of an entry in timeline order: occurred.start, reported_at, id.
-Cursor = tuple[datetime, datetime, UUID]
-
-
-@dataclass(frozen=True)
-class TimelineQuery:
-    as_of: datetime | None = None
-    recorded_as_of: datetime | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    kinds: tuple[str, ...] = ()
-    story: str | None = None
-    entity: str | None = None
-    actor: str | None = None
-    place: str | None = None
-    text: str | None = None
-    include_retracted: bool = False
-    occurrence_id: UUID | None = None
-    limit: int = 100
-    after: Cursor | None = None
-
-
-@dataclass(frozen=True)
-class TimelinePage:
-    """Entries as JSON text: an API page passes them on without decoding them."""
-
-    entries: list[str]
-    next_after: Cursor | None = None
-
-    @property
-    def items(self) -> list[dict[str, Any]]:
-        return [orjson.loads(entry) for entry in self.entries]
-
-    def items_json(self) -> bytes:
-        """The entries as one JSON array, without decoding them."""
-        return f"[{','.join(self.entries)}]".encode()
-
-
-@dataclass(frozen=True)
-class EntityRow:
-    id: str
-    name: str
-    types: list[str] = field(default_factory=list)
-    occurrences: int = 0
+from projections.timeline import changes, revisions
+from projections.timeline.document import with_status
+from projections.timeline.reader import EntityRow, RecordedRevision, TimelinePage, TimelineQuery
+from projections.timeline.schema import EDGES, ENTITIES, STATES
 
 
 def _report_time(alias: str, as_of: datetime | None) -> tuple[Composed, dict[str, Any]]:
@@ -87,8 +46,11 @@ def _during(
     return SQL(" AND ").join([report, record]), {**report_params, **record_params}
 
 
-class TimelineReads(View):
-    """Query methods of TimelineView (kept apart from its event handling)."""
+class TimelineQueries:
+    """The reads of a timeline view's tables."""
+
+    def __init__(self, tables: View) -> None:
+        self._tables = tables
 
     def timeline(self, query: TimelineQuery) -> TimelinePage:
         states_during, params = _during("s", query.as_of, query.recorded_as_of)
@@ -109,13 +71,13 @@ class TimelineReads(View):
             " ORDER BY s.occurred_start, s.first_reported_at, s.occurrence_id"
             " LIMIT %(limit)s"
         ).format(
-            states=self.table("timeline_states"),
-            edges=self.table("timeline_edges"),
+            states=self._tables.table(STATES),
+            edges=self._tables.table(EDGES),
             edges_during=edges_during,
             conditions=SQL(" AND ").join(conditions),
         )
         params["limit"] = query.limit + 1
-        with self.reading() as cursor:
+        with self._tables.reading() as cursor:
             rows = cursor.execute(statement, params).fetchall()
         entries = [_entry(row) for row in rows[: query.limit]]
         next_after = None
@@ -155,8 +117,8 @@ class TimelineReads(View):
         statement = SQL(
             "SELECT s.history FROM {states} s WHERE s.occurrence_id = %(id)s AND {during}"
             " ORDER BY s.fold_index"
-        ).format(states=self.table("timeline_states"), during=during)
-        with self.reading() as cursor:
+        ).format(states=self._tables.table(STATES), during=during)
+        with self._tables.reading() as cursor:
             rows = cursor.execute(statement, {**params, "id": occurrence_id}).fetchall()
         revisions: list[dict[str, Any]] = [row["history"] for row in rows]
         relations = [relation for revision in revisions for relation in _relations_changed(revision)]
@@ -172,19 +134,10 @@ class TimelineReads(View):
         statement = SQL(
             "SELECT s.occurrence_id::text AS id, s.view->>'title' AS title FROM {states} s"
             " WHERE s.occurrence_id = ANY(%(ids)s) AND {during}"
-        ).format(states=self.table("timeline_states"), during=during)
-        with self.reading() as cursor:
+        ).format(states=self._tables.table(STATES), during=during)
+        with self._tables.reading() as cursor:
             rows = cursor.execute(statement, {**params, "ids": list(occurrence_ids)}).fetchall()
         return {row["id"]: row["title"] for row in rows}
-
-    def recorded_at(self, occurrence_id: UUID, version: int) -> datetime | None:
-        """When a revision was recorded (to answer a replayed request as first answered)."""
-        statement = SQL(
-            "SELECT recorded_at FROM {revisions} WHERE occurrence_id = %s AND version = %s"
-        ).format(revisions=self.table("timeline_revisions"))
-        with self.reading() as cursor:
-            row = cursor.execute(statement, (occurrence_id, version)).fetchone()
-        return row["recorded_at"] if row else None
 
     def entities(
         self, limit: int, after: str | None = None, text: str | None = None, only: str | None = None
@@ -198,9 +151,9 @@ class TimelineReads(View):
             " AND (%(only)s::text IS NULL OR id = %(only)s)"
             " AND (%(text)s::text IS NULL OR name ILIKE '%%' || %(text)s || '%%')"
             " ORDER BY id LIMIT %(limit)s"
-        ).format(states=self.table("timeline_states"), entities=self.table("timeline_entities"))
+        ).format(states=self._tables.table(STATES), entities=self._tables.table(ENTITIES))
         params = {"after": after, "text": text, "only": only, "limit": limit}
-        with self.reading() as cursor:
+        with self._tables.reading() as cursor:
             rows = cursor.execute(statement, params).fetchall()
         return [
             EntityRow(
@@ -215,6 +168,25 @@ class TimelineReads(View):
     def entity(self, entity_id: str) -> EntityRow | None:
         found = self.entities(limit=1, only=entity_id)
         return found[0] if found else None
+
+    def recorded_at(self, occurrence_id: UUID, version: int) -> datetime | None:
+        return revisions.recorded_at(self._tables, occurrence_id, version)
+
+    def story_event_positions(self, slug: str, positions: Sequence[int]) -> set[int]:
+        return revisions.story_event_positions(self._tables, slug, positions)
+
+    def recorded_revisions(
+        self,
+        occurrence_ids: Iterable[UUID],
+        as_of: datetime | None = None,
+        recorded_as_of: datetime | None = None,
+    ) -> list[RecordedRevision]:
+        return revisions.recorded_revisions(self._tables, occurrence_ids, as_of, recorded_as_of)
+
+    def story_changes(
+        self, slug: str, since: datetime, until: datetime | None, recorded_as_of: datetime | None
+    ) -> dict[str, list[Any]]:
+        return changes.story_changes(self, slug, since, until, recorded_as_of)
 
     def _filters(self, query: TimelineQuery, params: dict[str, Any]) -> list[Composable]:
         conditions: list[Composable] = []
@@ -267,23 +239,5 @@ def _relations_changed(revision: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _entry(row: dict[str, Any]) -> str:
-    """The stored view with the status as of the query, as JSON text.
-
-    The view is spliced as text, not decoded: its object never holds these
-    three members, and PostgreSQL checked it is valid JSON when it was written.
-    """
-    disputed_by = row["disputed_by"] or []
-    corroborated_by = row["corroborated_by"] or []
-    if row["retracted"]:
-        status = "retracted"
-    elif disputed_by:
-        status = "disputed"
-    elif corroborated_by:
-        status = "corroborated"
-    else:
-        status = "reported"
-    status_members = orjson.dumps(
-        {"status": status, "disputed_by": disputed_by, "corroborated_by": corroborated_by}
-    ).decode()
-    view: str = row["view"]
-    return f"{view[:-1]}, {status_members[1:]}"
+    """A row's stored document with its status as of the query, as JSON text."""
+    return with_status(row["view"], row["retracted"], row["disputed_by"] or [], row["corroborated_by"] or [])

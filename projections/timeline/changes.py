@@ -9,25 +9,13 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.fold import changes_between
-from projections.timeline_queries import TimelinePage, TimelineQuery
-
-# What a reader of the timeline sees change; bookkeeping fields are left out.
-_COMPARED = (
-    "kind",
-    "title",
-    "summary",
-    "occurred",
-    "actors",
-    "places",
-    "figures",
-    "source",
-    "stories",
-    "relations",
-    "status",
-)
+from projections.timeline.document import COMPARED_FIELDS
+from projections.timeline.reader import TimelinePage, TimelineQuery
 
 
 class Timeline(Protocol):
+    """The reads a story's changes are composed of."""
+
     def timeline(self, query: TimelineQuery) -> TimelinePage: ...
 
     def occurrence(
@@ -62,7 +50,7 @@ def story_changes(
 
 
 def _compared(entry: dict[str, Any]) -> dict[str, Any]:
-    view = {key: entry[key] for key in _COMPARED}
+    view = {key: entry[key] for key in COMPARED_FIELDS}
     view["occurred"] = entry["occurred"]["edtf"]
     return view
 

@@ -1,0 +1,17 @@
+"""The story projection: story events in, the view's writer applies them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.story import Story
+from projections.base import BatchProjection, Logged
+from projections.stories.view import StoryView
+
+
+class StoryProjection(BatchProjection[StoryView]):
+    name = "stories"
+    topics = (Story.Created.TOPIC,)
+
+    def process_batch(self, events: Sequence[Logged], through: int) -> None:
+        self.view.writer.record_stories(events, through)
