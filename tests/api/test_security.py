@@ -135,9 +135,12 @@ class TestSecurityHeaders:
             assert answer.headers[name] == value, name
 
     def test_even_on_an_unexpected_error(self, newsline: Newsline) -> None:
-        class BrokenTimeline:
+        class BrokenReader:
             def timeline(self, query: object) -> None:
                 raise RuntimeError("a bug")
+
+        class BrokenTimeline:
+            reader = BrokenReader()
 
         broken = replace(newsline, timeline=BrokenTimeline())  # type: ignore[arg-type]
         with TestClient(create_app(newsline=broken), raise_server_exceptions=False) as client:
