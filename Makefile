@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy domain projections api newsline bench
+	$(BIN)/mypy domain projections adapters api newsline entrypoints bench
 
 pytest: install
 	$(BIN)/pytest --ignore=tests/faults

@@ -22,6 +22,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
+from adapters.group_commit import GroupCommit
+from adapters.write_batch import Known, WriteBatch
 from domain.errors import (
     Conflict,
     FieldError,
@@ -31,7 +33,6 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.fold import apply_patch
-from domain.group_commit import GroupCommit
 from domain.idempotency import IdempotencyKey
 from domain.occurrence import Occurrence
 from domain.story import Story
@@ -44,7 +45,6 @@ from domain.values import (
     validated_source,
     validated_story,
 )
-from domain.write_batch import Known, WriteBatch
 
 _IDEMPOTENT_OCCURRENCE_NAMESPACE = uuid5(NAMESPACE_URL, "https://newsline.invalid/idempotency")
 

@@ -128,7 +128,7 @@ def _progress(description: str, total: float) -> Iterator[Callable[[float], None
 
 
 def _seed(newsline: Newsline) -> None:
-    from newsline import seeding
+    from entrypoints import seeding
 
     total = seeding.occurrence_count()
     with _progress("seeding", total) as advance:
@@ -213,7 +213,7 @@ def import_(
     ],
 ) -> None:
     """Load occurrences and revisions from an NDJSON file, one per line."""
-    from newsline.importing import import_file
+    from entrypoints.importing import import_file
     from newsline.views_process import views_in_child
 
     settings = _settings()

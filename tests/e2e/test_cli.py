@@ -20,7 +20,8 @@ import pytest
 import typer.main
 
 from domain.event_log import read_log
-from newsline import __version__, seeding
+from entrypoints import seeding
+from newsline import __version__
 from newsline.bootstrap import Newsline, build
 from newsline.cli import cli
 from tests.conftest import drop_schema, new_schema, settings_for

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from newsline import seeding
+from entrypoints import seeding
 from newsline.bootstrap import Newsline, build
 from tests.conftest import drop_schema, new_schema, settings_for
 from tests.e2e.test_cli import newsline_command

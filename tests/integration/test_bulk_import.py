@@ -13,9 +13,9 @@ import pytest
 
 from bench.corpus import Corpus
 from domain.occurrence import Occurrence
-from newsline import importing
+from entrypoints import importing
+from entrypoints.importing import ImportReport, import_file
 from newsline.bootstrap import Newsline, build
-from newsline.importing import ImportReport, import_file
 from tests.conftest import drop_schema, new_schema, settings_for
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
