@@ -6,9 +6,14 @@ body answers that first write again, and with another body it is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+
+from domain.commands import Request, json_digest
+from domain.errors import IdempotencyKeyReused
+from domain.ports import Written
 
 _KEY_NAMESPACE = uuid5(NAMESPACE_URL, "https://newsline.invalid/idempotency-keys")
 
@@ -41,3 +46,26 @@ class IdempotencyKey(Aggregate):
         self.request_hash = request_hash
         self.target = target
         self.target_version = target_version
+
+
+def answer_again(
+    read: Callable[[UUID], Aggregate | None], request: Request, fingerprint: str
+) -> Written | None:
+    """The first answer to a request already written with its key, or None if the key is unused.
+
+    A key is read with `read`. The same request (by its fingerprint) gets the
+    first answer again; another one is refused.
+    """
+    if request.idempotency_key is None:
+        return None
+    used = read(IdempotencyKey.create_id(request.idempotency_key))
+    if not isinstance(used, IdempotencyKey):
+        return None
+    if used.request_hash != fingerprint and not same_request_in_0_2(used.request_hash, request):
+        raise IdempotencyKeyReused(used.key)
+    return Written(used.target, used.target_version, None, replayed=True)
+
+
+def same_request_in_0_2(request_hash: str, request: Request) -> bool:
+    """Whether a key written by version 0.2 recorded this request, by that version's fingerprint."""
+    return request.document_0_2 is not None and request_hash == json_digest(request.document_0_2)

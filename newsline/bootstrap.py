@@ -18,6 +18,7 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.types.json import set_json_loads
 
+from adapters.unit_of_work import StoreUnitOfWork
 from domain.service import NewslineApplication
 from newsline import database
 from newsline.settings import Principal, Settings
@@ -160,7 +161,7 @@ def build(settings: Settings, *, run_projections: bool | None = None, role: str 
     env = db.eventsourcing_env(
         connection_budget(settings, role), settings.database_timeout, f"newsline-{role}"
     )
-    app = _creating_tables(lambda: NewslineApplication(env=env))
+    app = _creating_tables(lambda: NewslineApplication(env=env, unit_of_work=StoreUnitOfWork))
     recorder = app.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
     datastore = recorder.datastore

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from api.params import DATE_FORM
+from domain.bodies import AmendmentBody, Instant, RelationBody, RetractionBody
 from domain.fold import RevisionType
 from domain.kinds import Kind
 from domain.occurred import Precision
@@ -17,15 +18,10 @@ from domain.values import (
     PATCHABLE_FIELDS,
     REQUIRED_FIELDS,
     Actor,
-    FieldsPatch,
     OccurrenceFields,
-    Reason,
     RelationType,
     Source,
-    as_utc,
 )
-
-Instant = Annotated[datetime, AfterValidator(as_utc)]
 
 # The EDTF (levels 0 and 1) forms `occurred` takes, stated in the OpenAPI document: a year,
 # month, season (21-24), calendar day, or day with a time; unspecified digits (201X, 2014-XX);
@@ -106,39 +102,21 @@ class OccurrenceCreate(OccurrenceFields):
     )
 
 
-class OccurrencePatch(FieldsPatch):
+class OccurrencePatch(AmendmentBody):
     """A JSON Merge Patch of fields, with the reason for the amendment."""
 
     model_config = ConfigDict(json_schema_extra=_patch_schema)
     occurred: OccurredText | None = None
-    reason: Reason
-    reported_at: Instant | None = None
-    source: Source | None = None
-
-    def fields_patch(self) -> dict[str, Any]:
-        revision_keys = {"reason", "reported_at", "source"}
-        return {
-            key: value
-            for key, value in self.model_dump(mode="json", exclude_unset=True).items()
-            if key not in revision_keys
-        }
 
 
-class RetractionCreate(BaseModel):
+class RetractionCreate(RetractionBody):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"reason": "report withdrawn by the ministry"}]}
+        json_schema_extra={"examples": [{"reason": "report withdrawn by the ministry"}]}
     )
-    reason: Reason
-    reported_at: Instant | None = None
-    source: Source | None = None
 
 
-class RelationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: RelationType
-    target: UUID
-    reported_at: Instant | None = None
-    source: Source | None = None
+class RelationCreate(RelationBody):
+    pass
 
 
 class OccurredPublic(BaseModel):
