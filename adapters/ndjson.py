@@ -22,6 +22,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from domain.commands import (
     AmendOccurrence,
     Command,
@@ -70,7 +72,7 @@ class StoryLine:
 def read(text: str) -> Line | StoryLine:
     """The line's command; NotALine, or the error of the rule the line breaks."""
     try:
-        item = json.loads(text)
+        item = _parse(text)
     except ValueError as error:
         raise NotALine(f"not JSON ({error})") from None
     if not isinstance(item, dict):
@@ -87,6 +89,15 @@ def read(text: str) -> Line | StoryLine:
             raise ValueError("story must be an object with slug, title and description")
         return StoryLine(item["story"], request)
     return Line(_command(item), request)
+
+
+def _parse(text: str) -> Any:
+    """The line's JSON: by orjson, several times quicker; by the standard library where
+    orjson refuses what it takes (NaN, integers beyond 64 bits), and for its error messages."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _command(item: dict[str, Any]) -> OccurrenceCommand:

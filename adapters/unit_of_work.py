@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from adapters.group_commit import GroupCommit
-from domain.commands import Request
+from domain.commands import Command, Request
 from domain.idempotency import IdempotencyKey, answer_again
 from domain.ports import Written
 from domain.story import Story
@@ -52,22 +52,22 @@ class StoreUnitOfWork:
             self._saved_stories[aggregate_id] = aggregate
         return aggregate
 
-    def replay(self, request: Request, fingerprint: str) -> Written | None:
-        return answer_again(self.get, request, fingerprint)
+    def replay(self, request: Request, command: Command) -> Written | None:
+        return answer_again(self.get, request, command)
 
-    def save(self, aggregate: Aggregate, request: Request, fingerprint: str) -> Written:
+    def save(self, aggregate: Aggregate, request: Request, command: Command) -> Written:
         """Save the write, and its idempotency key in the same transaction.
 
         A concurrent request with the same key loses the race on the key's
         aggregate and is answered as a replay of the winner.
         """
-        key = idempotency_key(aggregate, request, fingerprint)
+        key = idempotency_key(aggregate, request, command)
         if key is None:
             return Written(aggregate.id, aggregate.version, position(self._save(aggregate)))
         try:
             recordings = self._save(aggregate, key)
         except IntegrityError:
-            replay = self.replay(request, fingerprint)
+            replay = self.replay(request, command)
             if replay is None:
                 raise
             return replay
@@ -80,13 +80,13 @@ class StoreUnitOfWork:
             yield attempt
 
 
-def idempotency_key(aggregate: Aggregate, request: Request, fingerprint: str) -> IdempotencyKey | None:
+def idempotency_key(aggregate: Aggregate, request: Request, command: Command) -> IdempotencyKey | None:
     """The key that records a keyed request's write, to be saved with it."""
     if request.idempotency_key is None:
         return None
     return IdempotencyKey(
         key=request.idempotency_key,
-        request_hash=fingerprint,
+        request_hash=command.fingerprint(),
         target=aggregate.id,
         target_version=aggregate.version,
     )

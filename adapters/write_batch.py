@@ -18,7 +18,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from adapters.unit_of_work import idempotency_key, position
-from domain.commands import Request
+from domain.commands import Command, Request
 from domain.idempotency import answer_again
 from domain.ports import UnitOfWork, Written
 
@@ -40,12 +40,12 @@ class WriteBatch:
         self.known[aggregate_id] = aggregate
         return aggregate
 
-    def replay(self, request: Request, fingerprint: str) -> Written | None:
-        return answer_again(self.get, request, fingerprint)
+    def replay(self, request: Request, command: Command) -> Written | None:
+        return answer_again(self.get, request, command)
 
-    def save(self, aggregate: Aggregate, request: Request, fingerprint: str) -> Written:
+    def save(self, aggregate: Aggregate, request: Request, command: Command) -> Written:
         """Stage the write (and its key): it is saved with the batch."""
-        key = idempotency_key(aggregate, request, fingerprint)
+        key = idempotency_key(aggregate, request, command)
         self.stage(aggregate, *([key] if key else []))
         return Written(aggregate.id, aggregate.version, None)
 

@@ -8,7 +8,8 @@ single field are checked then.
 
 `fingerprint()` recognises the same request sent again with the same
 Idempotency-Key: the SHA-256 of the operation and the command's canonical
-JSON body, as its HTTP endpoint takes it.
+JSON body (as its HTTP endpoint takes it, every optional key stated). Keys
+written by version 0.2 hold other digests; `domain.idempotency` accepts them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
+import orjson
 from pydantic import TypeAdapter
 
 from domain.bodies import (
@@ -46,20 +49,33 @@ _INSTANT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
 
 
 def json_digest(document: Any) -> str:
-    """The SHA-256 of a JSON document with sorted keys.
+    """The SHA-256 of a JSON document as `json.dumps` writes it with sorted keys.
 
-    A command's fingerprint is the digest of its operation and canonical body.
-    Version 0.2 took the digest of other documents for some requests: the body
-    as sent for a PATCH, the item for a seed write, the line (without its
-    idempotency_key) for an import, which also derives a line's content key
-    from it. A request states that document (`Request.document_0_2`), so that
-    keys written by 0.2 still recognise it.
+    Version 0.2 fingerprinted requests so: over HTTP the operation and the body
+    as sent; a seed write by its seed item; an import line without its
+    idempotency_key, from which the import still derives a line's content key.
     """
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _fingerprint(operation: str, body: dict[str, Any]) -> str:
-    return json_digest({"operation": operation, "body": body})
+class _Fingerprinted:
+    """A command recognised by its operation and its canonical body."""
+
+    def operation(self) -> str:
+        raise NotImplementedError
+
+    def body(self) -> dict[str, Any]:
+        """The command as the JSON body its HTTP endpoint takes, every optional key stated."""
+        raise NotImplementedError
+
+    def fingerprint(self) -> str:
+        """The SHA-256 of the operation and the canonical body, with sorted keys."""
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
+        document = {"operation": self.operation(), "body": self.body()}
+        return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def instant_json(moment: datetime | None) -> str | None:
@@ -77,8 +93,8 @@ def _source(source: Mapping[str, Any] | Source | None) -> dict[str, Any] | None:
 class Request:
     """Who asks, and the Idempotency-Key that recognises the request if it is sent again.
 
-    `document_0_2` is what version 0.2 fingerprinted for the request, where that
-    differs from the command's body (see `json_digest`).
+    `document_0_2` is the document version 0.2 fingerprinted for the request
+    where that is not the command's body (see `json_digest`).
     """
 
     by: str
@@ -87,7 +103,7 @@ class Request:
 
 
 @dataclass(frozen=True)
-class ReportOccurrence:
+class ReportOccurrence(_Fingerprinted):
     """Report a new occurrence; `occurrence_id` keeps a known id (an import from another Newsline)."""
 
     fields: dict[str, Any]
@@ -109,12 +125,12 @@ class ReportOccurrence:
             body["id"] = str(self.occurrence_id)
         return body
 
-    def fingerprint(self) -> str:
-        return _fingerprint("report", self.body())
+    def operation(self) -> str:
+        return "report"
 
 
 @dataclass(frozen=True)
-class AmendOccurrence:
+class AmendOccurrence(_Fingerprinted):
     """Amend an occurrence: a merge patch of its fields, with the reason and its source."""
 
     occurrence_id: UUID
@@ -145,12 +161,12 @@ class AmendOccurrence:
             "source": self.source,
         }
 
-    def fingerprint(self) -> str:
-        return _fingerprint(f"amend {self.occurrence_id}", self.body())
+    def operation(self) -> str:
+        return f"amend {self.occurrence_id}"
 
 
 @dataclass(frozen=True)
-class LinkOccurrence:
+class LinkOccurrence(_Fingerprinted):
     """Relate an occurrence to another one (it disputes, corroborates, ... the target)."""
 
     occurrence_id: UUID
@@ -176,12 +192,12 @@ class LinkOccurrence:
     def body(self) -> dict[str, Any]:
         return {**self.relation, "reported_at": instant_json(self.reported_at), "source": self.source}
 
-    def fingerprint(self) -> str:
-        return _fingerprint(f"link {self.occurrence_id}", self.body())
+    def operation(self) -> str:
+        return f"link {self.occurrence_id}"
 
 
 @dataclass(frozen=True)
-class RetractOccurrence:
+class RetractOccurrence(_Fingerprinted):
     """Withdraw an occurrence's report; it stays in the log, marked retracted."""
 
     occurrence_id: UUID
@@ -206,12 +222,12 @@ class RetractOccurrence:
     def body(self) -> dict[str, Any]:
         return {"reason": self.reason, "reported_at": instant_json(self.reported_at), "source": self.source}
 
-    def fingerprint(self) -> str:
-        return _fingerprint(f"retract {self.occurrence_id}", self.body())
+    def operation(self) -> str:
+        return f"retract {self.occurrence_id}"
 
 
 @dataclass(frozen=True)
-class CreateStory:
+class CreateStory(_Fingerprinted):
     """Open a story under a slug that is taken once."""
 
     slug: str
@@ -229,8 +245,8 @@ class CreateStory:
     def body(self) -> dict[str, Any]:
         return {"slug": self.slug, "title": self.title, "description": self.description}
 
-    def fingerprint(self) -> str:
-        return _fingerprint("story", self.body())
+    def operation(self) -> str:
+        return "story"
 
 
 Command = ReportOccurrence | AmendOccurrence | LinkOccurrence | RetractOccurrence | CreateStory

@@ -6,12 +6,12 @@ body answers that first write again, and with another body it is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.commands import Request, json_digest
+from domain.commands import Command, Request, json_digest
 from domain.errors import IdempotencyKeyReused
 from domain.ports import Written
 
@@ -49,11 +49,11 @@ class IdempotencyKey(Aggregate):
 
 
 def answer_again(
-    read: Callable[[UUID], Aggregate | None], request: Request, fingerprint: str
+    read: Callable[[UUID], Aggregate | None], request: Request, command: Command
 ) -> Written | None:
     """The first answer to a request already written with its key, or None if the key is unused.
 
-    A key is read with `read`. The same request (by its fingerprint) gets the
+    A key is read with `read`. The same request (the same command) gets the
     first answer again; another one is refused.
     """
     if request.idempotency_key is None:
@@ -61,11 +61,20 @@ def answer_again(
     used = read(IdempotencyKey.create_id(request.idempotency_key))
     if not isinstance(used, IdempotencyKey):
         return None
-    if used.request_hash != fingerprint and not same_request_in_0_2(used.request_hash, request):
+    recorded = used.request_hash
+    if recorded != command.fingerprint() and recorded not in fingerprints_0_2(command, request):
         raise IdempotencyKeyReused(used.key)
     return Written(used.target, used.target_version, None, replayed=True)
 
 
-def same_request_in_0_2(request_hash: str, request: Request) -> bool:
-    """Whether a key written by version 0.2 recorded this request, by that version's fingerprint."""
-    return request.document_0_2 is not None and request_hash == json_digest(request.document_0_2)
+def fingerprints_0_2(command: Command, request: Request) -> Iterator[str]:
+    """What a key written by version 0.2 may hold for this request.
+
+    Its HTTP layer's digest of the operation and the body, which is the
+    command's canonical body for every write but an amendment (whose body it
+    took as sent); else the digest of the document the request states 0.2
+    hashed: that PATCH body as sent, the seed item, the import line.
+    """
+    yield json_digest({"operation": command.operation(), "body": command.body()})
+    if request.document_0_2 is not None:
+        yield json_digest(request.document_0_2)

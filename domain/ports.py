@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from domain.commands import Request
+from domain.commands import Command, Request
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,13 @@ class UnitOfWork(Protocol):
     def get(self, aggregate_id: UUID) -> Aggregate | None:
         """The aggregate as this unit of work sees it, or None if there is none."""
 
-    def replay(self, request: Request, fingerprint: str) -> Written | None:
+    def replay(self, request: Request, command: Command) -> Written | None:
         """The first answer to a request already written with its Idempotency-Key, if any.
 
         IdempotencyKeyReused if the key was used by another request.
         """
 
-    def save(self, aggregate: Aggregate, request: Request, fingerprint: str) -> Written:
+    def save(self, aggregate: Aggregate, request: Request, command: Command) -> Written:
         """Record the aggregate's new events, and the request's key with them.
 
         The library's IntegrityError if another writer changed the aggregate

@@ -89,8 +89,7 @@ class NewslineApplication(Application[UUID]):
     def report(self, command: ReportOccurrence, request: Request, unit: UnitOfWork | None = None) -> Written:
         """Record a new occurrence; one with a known id is a replay if it was reported so."""
         unit = unit or self.writes
-        fingerprint = _fingerprint(command, request)
-        replay = unit.replay(request, fingerprint)
+        replay = unit.replay(request, command)
         if replay is not None:
             return replay
         occurrence_id = command.occurrence_id
@@ -110,7 +109,7 @@ class NewslineApplication(Application[UUID]):
             reported_at=self._report_time(command.reported_at),
             by=request.by,
         )
-        return unit.save(occurrence, request, fingerprint)
+        return unit.save(occurrence, request, command)
 
     def amend(
         self,
@@ -173,15 +172,14 @@ class NewslineApplication(Application[UUID]):
 
     def create_story(self, command: CreateStory, request: Request, unit: UnitOfWork | None = None) -> Written:
         unit = unit or self.writes
-        fingerprint = _fingerprint(command, request)
-        replay = unit.replay(request, fingerprint)
+        replay = unit.replay(request, command)
         if replay is not None:
             return replay
         if self.find_story(command.slug, unit) is not None:
             raise Conflict(f"story {command.slug!r} already exists")
         story = Story(slug=command.slug, title=command.title, description=command.description, by=request.by)
         try:
-            return unit.save(story, request, fingerprint)
+            return unit.save(story, request, command)
         except IntegrityError:
             raise Conflict(f"story {command.slug!r} already exists") from None
 
@@ -200,9 +198,8 @@ class NewslineApplication(Application[UUID]):
         revise: Callable[[Occurrence, datetime], None],
     ) -> Written:
         """Revise the occurrence, trying again if a concurrent writer changed it first."""
-        fingerprint = _fingerprint(command, request)
         for _ in unit.attempts():
-            replay = unit.replay(request, fingerprint)
+            replay = unit.replay(request, command)
             if replay is not None:
                 return replay
             occurrence = self.get_occurrence(command.occurrence_id, unit)
@@ -210,7 +207,7 @@ class NewslineApplication(Application[UUID]):
                 raise StaleVersion(expected_version, occurrence.version)
             revise(occurrence, self._report_time(command.reported_at))
             try:
-                return unit.save(occurrence, request, fingerprint)
+                return unit.save(occurrence, request, command)
             except IntegrityError:
                 if expected_version is not None:
                     raise StaleVersion(expected_version, occurrence.version) from None
@@ -246,11 +243,6 @@ class NewslineApplication(Application[UUID]):
             self.get_occurrence(target, unit)
         except OccurrenceNotFound:
             raise ValidationFailed.single(field, f"occurrence {target} does not exist") from None
-
-
-def _fingerprint(command: Command, request: Request) -> str:
-    """The command's fingerprint, needed only when the request carries a key."""
-    return command.fingerprint() if request.idempotency_key is not None else ""
 
 
 def _same_report(existing: Aggregate, command: ReportOccurrence) -> Written:

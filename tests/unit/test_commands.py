@@ -29,8 +29,8 @@ from domain.commands import (
     RetractOccurrence,
 )
 from domain.errors import ValidationFailed
-from domain.idempotency import IdempotencyKey
-from domain.service import NewslineApplication
+from domain.idempotency import IdempotencyKey, fingerprints_0_2
+from domain.service import NewslineApplication, Written
 from entrypoints import seeding
 from newsline.settings import Principal
 from tests.unit.test_service import T0, errors_of, fields
@@ -118,20 +118,25 @@ def _link() -> dict[str, Any]:
 
 
 class TestFingerprints:
-    def test_http_writes_but_amendments_fingerprint_as_in_0_2(self) -> None:
-        """Their canonical body is the body 0.2 hashed, so a retry after the upgrade replays."""
+    def test_http_writes_keyed_in_0_2_replay(self, app: NewslineApplication) -> None:
+        """0.2 hashed their body as the HTTP layer read it, which is the command's canonical body."""
         report = OccurrenceCreate.model_validate({**fields(), "reported_at": "2014-05-19T10:00:00+02:00"})
+        command = ReportOccurrence.from_body(report, report.reported_at)
+        first = app.report(command, Request(by="alice"))
+        _record_as_0_2(app, "r-0.2", http_0_2("report", report.model_dump(mode="json")), first)
+        again = app.report(command, Request(by="alice", idempotency_key="r-0.2"))
+        assert again.replayed and again.id == first.id
         link = RelationCreate.model_validate({**_link(), "source": SOURCE})
         retraction = RetractionCreate.model_validate({"reason": "hoax", "reported_at": "2014-05-20T08:00:00"})
         story = StoryCreate.model_validate({"slug": "east", "title": "East"})
         cases: list[tuple[Command, str, Any]] = [
-            (ReportOccurrence.from_body(report, report.reported_at), "report", report),
             (LinkOccurrence.from_body(OCCURRENCE, link), f"link {OCCURRENCE}", link),
             (RetractOccurrence.from_body(OCCURRENCE, retraction), f"retract {OCCURRENCE}", retraction),
             (CreateStory.from_body(story), "story", story),
         ]
-        for command, operation, body in cases:
-            assert command.fingerprint() == http_0_2(operation, body.model_dump(mode="json"))
+        for command_, operation, body in cases:
+            request = Request(by="alice", idempotency_key="k")
+            assert http_0_2(operation, body.model_dump(mode="json")) in fingerprints_0_2(command_, request)
 
     def test_an_amendment_keyed_in_0_2_replays(self, app: NewslineApplication) -> None:
         """0.2 hashed a PATCH body as sent; the request states it, and the key recognises it."""
@@ -141,14 +146,9 @@ class TestFingerprints:
         command = AmendOccurrence.from_body(reported.id, body)
         operation = f"amend {reported.id}"
         first = app.amend(command, Request(by="alice"))
-        used = IdempotencyKey(
-            key="k-0.2",
-            request_hash=http_0_2(operation, body.model_dump(mode="json", exclude_unset=True)),
-            target=first.id,
-            target_version=first.version,
+        _record_as_0_2(
+            app, "k-0.2", http_0_2(operation, body.model_dump(mode="json", exclude_unset=True)), first
         )
-        app.save(used)
-        assert command.fingerprint() != used.request_hash
         request = write_request(Principal("alice", "editor"), "k-0.2", as_sent=(operation, body))
         again = app.amend(command, request)
         assert again.replayed and again.version == first.version == 2
@@ -182,16 +182,27 @@ class TestFingerprints:
         assert app.recorder.max_notification_id() == head
 
 
+def _record_as_0_2(app: NewslineApplication, key: str, request_hash: str, written: Written) -> None:
+    """Record that a request with `key` wrote `written`, as version 0.2 recorded it."""
+    app.save(
+        IdempotencyKey(key=key, request_hash=request_hash, target=written.id, target_version=written.version)
+    )
+
+
 def keys_written_with(monkeypatch: pytest.MonkeyPatch, hashes: dict[str, str]) -> set[str]:
     """Make the unit of work record keys as version 0.2 did: with `hashes[key]`."""
     written: set[str] = set()
-    record = adapters.unit_of_work.idempotency_key
 
-    def as_0_2(aggregate: Any, request: Request, fingerprint: str) -> IdempotencyKey | None:
+    def as_0_2(aggregate: Any, request: Request, command: Command) -> IdempotencyKey | None:
         if request.idempotency_key is None:
-            return record(aggregate, request, fingerprint)
+            return None
         written.add(request.idempotency_key)
-        return record(aggregate, request, hashes[request.idempotency_key])
+        return IdempotencyKey(
+            key=request.idempotency_key,
+            request_hash=hashes[request.idempotency_key],
+            target=aggregate.id,
+            target_version=aggregate.version,
+        )
 
     monkeypatch.setattr(adapters.unit_of_work, "idempotency_key", as_0_2)
     monkeypatch.setattr(adapters.write_batch, "idempotency_key", as_0_2)
