@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
-
 import orjson
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from api.auth import Principal
 from api.errors import Problem
 from api.params import IF_MATCH, encode_cursor
 from api.ports import ViewProgress
-from domain.service import Request, Written
+from domain.commands import Request
+from domain.service import Written
 from projections.timeline import TimelinePage, TimelineReader
 
 
-def write_request(principal: Principal, idempotency_key: str | None, operation: str, body: Any) -> Request:
-    """The service's view of a request, with a hash to recognise a replay."""
-    canonical = json.dumps({"operation": operation, "body": body}, sort_keys=True, default=str)
-    return Request(
-        by=principal.name,
-        idempotency_key=idempotency_key,
-        request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
-    )
+def write_request(
+    principal: Principal, idempotency_key: str | None, as_sent: tuple[str, BaseModel] | None = None
+) -> Request:
+    """The service's view of who asks, with which Idempotency-Key.
+
+    Version 0.2 fingerprinted a PATCH by its body as sent (only the keys it
+    set), which the command's canonical body may not be: `as_sent` names the
+    operation and body, so that a key it used still recognises the request.
+    """
+    document = None
+    if as_sent is not None and idempotency_key is not None:
+        operation, body = as_sent
+        document = {"operation": operation, "body": body.model_dump(mode="json", exclude_unset=True)}
+    return Request(by=principal.name, idempotency_key=idempotency_key, document_0_2=document)
 
 
 def expected_version(if_match: str | None) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -16,6 +17,8 @@ from eventsourcing.domain import Aggregate
 from psycopg.sql import SQL, Composed, Identifier
 
 from adapters import database
+from adapters.unit_of_work import StoreUnitOfWork
+from domain.commands import ReportOccurrence
 from domain.fold import fold
 from domain.occurred import parse_occurred
 from domain.service import NewslineApplication, Request
@@ -171,7 +174,8 @@ def service_writes(env: dict[str, str], seconds: float, *, group_commit: bool, t
     """Reports per second from `threads` writers calling the application service in one process."""
     db = database.from_url(env["NEWSLINE_DATABASE_URL"], env["NEWSLINE_DATABASE_SCHEMA"])
     app = NewslineApplication(
-        env={**db.eventsourcing_env(threads), "CREATE_TABLE": "n"}, group_commit=group_commit
+        env={**db.eventsourcing_env(threads), "CREATE_TABLE": "n"},
+        unit_of_work=functools.partial(StoreUnitOfWork, group_commit=group_commit),
     )
     written = [0] * threads
     body = {
@@ -184,7 +188,7 @@ def service_writes(env: dict[str, str], seconds: float, *, group_commit: bool, t
 
     def writer(index: int) -> None:
         while time.perf_counter() < deadline:
-            app.report_occurrence(dict(body), None, Request(by="bench"))
+            app.report(ReportOccurrence.from_body(dict(body)), Request(by="bench"))
             written[index] += 1
 
     pool = [threading.Thread(target=writer, args=(index,)) for index in range(threads)]

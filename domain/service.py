@@ -1,81 +1,47 @@
-"""The application service: one method per use case, on the event store.
+"""The application service: one method per command, on the event store.
 
-Each write loads an aggregate, checks the rules, triggers one event and saves
-it in one transaction, together with its idempotency key when it has one.
-Library errors become domain errors here, so callers never see a storage
-exception for a rule that was broken.
+Each write checks the rules against the aggregates it reads, triggers one
+event and saves it, with its Idempotency-Key when it has one, through a unit
+of work (`domain.ports`): by default the application's own, which saves on
+the event store; an import passes a batch instead. Library errors become
+domain errors here, so callers never see a storage exception for a rule that
+was broken.
 """
 
 from __future__ import annotations
 
-import random
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError
 
-from domain.errors import (
-    Conflict,
-    FieldError,
-    IdempotencyKeyReused,
-    OccurrenceNotFound,
-    StaleVersion,
-    ValidationFailed,
+from domain.commands import (
+    AmendOccurrence,
+    Command,
+    CreateStory,
+    LinkOccurrence,
+    ReportOccurrence,
+    Request,
+    RetractOccurrence,
+    Revision,
 )
+from domain.errors import Conflict, FieldError, OccurrenceNotFound, StaleVersion, ValidationFailed
 from domain.fold import apply_patch
-from domain.group_commit import GroupCommit
-from domain.idempotency import IdempotencyKey
 from domain.occurrence import Occurrence
+from domain.ports import UnitOfWork, UnitOfWorkFactory, Written
 from domain.story import Story
-from domain.values import (
-    RelationType,
-    as_utc,
-    validated_fields,
-    validated_patch,
-    validated_reason,
-    validated_source,
-    validated_story,
-)
-from domain.write_batch import Known, WriteBatch
+from domain.values import as_utc, validated_fields
+
+__all__ = ["NewslineApplication", "Request", "Written", "occurrence_id_for_key"]
 
 _IDEMPOTENT_OCCURRENCE_NAMESPACE = uuid5(NAMESPACE_URL, "https://newsline.invalid/idempotency")
 
 # How far ahead of our clock a reported_at may be (writers' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-
-# Concurrent writers without If-Match retry on a version conflict this often,
-# backing off a random while (up to 50 ms) so that they stop colliding.
-_SAVE_ATTEMPTS = 30
-_MAX_BACKOFF = 0.05
-# Stories kept in memory once seen saved (they never change); beyond this, start again.
-_SAVED_STORIES = 10_000
-
-
-@dataclass(frozen=True)
-class Request:
-    """Who asks, and how to recognise the request if it is sent again."""
-
-    by: str
-    idempotency_key: str | None = None
-    request_hash: str = ""
-
-
-@dataclass(frozen=True)
-class Written:
-    """The outcome of a write: which aggregate, at which version, where in the log."""
-
-    id: UUID
-    version: int
-    position: int | None
-    replayed: bool = False
 
 
 def occurrence_id_for_key(idempotency_key: str) -> UUID:
@@ -91,200 +57,157 @@ class NewslineApplication(Application[UUID]):
         env: Any = None,
         clock: Callable[[], datetime] | None = None,
         *,
-        group_commit: bool = True,
+        unit_of_work: UnitOfWorkFactory,
     ) -> None:
         super().__init__(env)
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._batches = threading.local()
-        # Concurrent writes share transactions; off, each write is its own save.
-        self._save_write = GroupCommit(self.save).save if group_commit else self.save
-        # Stories never change once created, so a saved one can be kept.
-        self._saved_stories: dict[UUID, Story] = {}
+        self.writes = unit_of_work(self)
+
+    def handle(
+        self,
+        command: Command,
+        request: Request,
+        *,
+        expected_version: int | None = None,
+        unit: UnitOfWork | None = None,
+    ) -> Written:
+        """Carry out any command; `expected_version` applies to revisions."""
+        match command:
+            case ReportOccurrence():
+                return self.report(command, request, unit)
+            case AmendOccurrence():
+                return self.amend(command, request, expected_version, unit)
+            case LinkOccurrence():
+                return self.link(command, request, expected_version, unit)
+            case RetractOccurrence():
+                return self.retract(command, request, expected_version, unit)
+            case CreateStory():
+                return self.create_story(command, request, unit)
 
     # Occurrences.
 
-    def report_occurrence(
-        self,
-        data: dict[str, Any],
-        reported_at: datetime | None,
-        request: Request,
-        occurrence_id: UUID | None = None,
-    ) -> Written:
-        """Record a new occurrence; `occurrence_id` keeps a known id (imports)."""
-        fields = validated_fields(data)
-        replay = self._replay(request)
+    def report(self, command: ReportOccurrence, request: Request, unit: UnitOfWork | None = None) -> Written:
+        """Record a new occurrence; one with a known id is a replay if it was reported so."""
+        unit = unit or self.writes
+        replay = unit.replay(request, command)
         if replay is not None:
             return replay
+        occurrence_id = command.occurrence_id
         if occurrence_id is None:
             key = request.idempotency_key
             occurrence_id = occurrence_id_for_key(key) if key else uuid4()
         else:
-            existing = self._get(occurrence_id)
+            existing = unit.get(occurrence_id)
             if existing is not None:
-                return self._same_report(existing, fields, reported_at)
-        self._check_stories(fields["stories"], "stories")
-        for index, relation in enumerate(fields["relations"]):
-            self._check_target(occurrence_id, UUID(relation["target"]), f"relations.{index}.target")
+                return _same_report(existing, command)
+        self._check_stories(command.fields["stories"], unit)
+        for index, relation in enumerate(command.fields["relations"]):
+            self._check_target(occurrence_id, UUID(relation["target"]), f"relations.{index}.target", unit)
         occurrence = Occurrence(
-            id=occurrence_id, fields=fields, reported_at=self._report_time(reported_at), by=request.by
+            id=occurrence_id,
+            fields=command.fields,
+            reported_at=self._report_time(command.reported_at),
+            by=request.by,
         )
-        return self._save(occurrence, request)
+        return unit.save(occurrence, request, command)
 
-    def amend_occurrence(
+    def amend(
         self,
-        occurrence_id: UUID,
-        patch: dict[str, Any],
-        reason: Any,
-        reported_at: datetime | None,
-        source: dict[str, Any] | None,
+        command: AmendOccurrence,
         request: Request,
         expected_version: int | None = None,
+        unit: UnitOfWork | None = None,
     ) -> Written:
-        checked_patch = validated_patch(patch)
-        checked_reason = validated_reason(reason)
-        checked_source = validated_source(source)
-        self._check_stories(checked_patch.get("stories") or [], "stories")
+        unit = unit or self.writes
+        self._check_stories(command.patch.get("stories") or [], unit)
 
         def amend(occurrence: Occurrence, at: datetime) -> None:
             occurrence.check_revision_allowed(at)
             # Every field is checked on its own; this also checks the whole, so
             # that no state the views will fold can be invalid.
-            patched = apply_patch(occurrence.latest_state(), checked_patch)
+            patched = apply_patch(occurrence.latest_state(), command.patch)
             validated_fields({key: value for key, value in patched.items() if key != "retracted"})
-            occurrence.amend(checked_patch, checked_reason, at, checked_source, request.by)
+            occurrence.amend(command.patch, command.reason, at, command.source, request.by)
 
-        return self._revise(occurrence_id, reported_at, request, expected_version, amend)
+        return self._revise(command, request, expected_version, unit, amend)
 
-    def link_occurrence(
+    def link(
         self,
-        occurrence_id: UUID,
-        relation_type: RelationType,
-        target: UUID,
-        reported_at: datetime | None,
-        source: dict[str, Any] | None,
+        command: LinkOccurrence,
         request: Request,
         expected_version: int | None = None,
+        unit: UnitOfWork | None = None,
     ) -> Written:
-        checked_source = validated_source(source)
-        self._check_target(occurrence_id, target, "target")
-        relation = {"type": relation_type, "target": str(target)}
+        unit = unit or self.writes
+        self._check_target(command.occurrence_id, command.target, "target", unit)
 
         def link(occurrence: Occurrence, at: datetime) -> None:
             occurrence.check_revision_allowed(at)
-            if occurrence.has_relation(relation_type, target):
-                raise Conflict(f"the occurrence already {relation_type} {target}")
-            occurrence.link(relation, at, checked_source, request.by)
+            if occurrence.has_relation(command.type, command.target):
+                raise Conflict(f"the occurrence already {command.type} {command.target}")
+            occurrence.link(command.relation, at, command.source, request.by)
 
-        return self._revise(occurrence_id, reported_at, request, expected_version, link)
+        return self._revise(command, request, expected_version, unit, link)
 
-    def retract_occurrence(
+    def retract(
         self,
-        occurrence_id: UUID,
-        reason: Any,
-        reported_at: datetime | None,
-        source: dict[str, Any] | None,
+        command: RetractOccurrence,
         request: Request,
         expected_version: int | None = None,
+        unit: UnitOfWork | None = None,
     ) -> Written:
-        checked_reason = validated_reason(reason)
-        checked_source = validated_source(source)
-
         def retract(occurrence: Occurrence, at: datetime) -> None:
             occurrence.check_revision_allowed(at, retraction=True)
-            occurrence.retract(checked_reason, at, checked_source, request.by)
+            occurrence.retract(command.reason, at, command.source, request.by)
 
-        return self._revise(occurrence_id, reported_at, request, expected_version, retract)
+        return self._revise(command, request, expected_version, unit or self.writes, retract)
 
-    def get_occurrence(self, occurrence_id: UUID) -> Occurrence:
-        occurrence = self._get(occurrence_id)
+    def get_occurrence(self, occurrence_id: UUID, unit: UnitOfWork | None = None) -> Occurrence:
+        occurrence = (unit or self.writes).get(occurrence_id)
         if not isinstance(occurrence, Occurrence):
             raise OccurrenceNotFound(occurrence_id)
         return occurrence
 
-    @staticmethod
-    def _same_report(existing: Aggregate, fields: dict[str, Any], reported_at: datetime | None) -> Written:
-        """A report with a known id is a replay if that occurrence was reported so."""
-        if isinstance(existing, Occurrence):
-            first = existing.revisions[0]
-            same_time = reported_at is None or first.reported_at == as_utc(reported_at)
-            if first.body == fields and same_time:
-                return Written(existing.id, existing.version, None, replayed=True)
-        raise Conflict(f"occurrence {existing.id} already exists, reported otherwise")
-
     # Stories.
 
-    def create_story(self, data: dict[str, Any], request: Request) -> Written:
-        fields = validated_story(data)
-        replay = self._replay(request)
+    def create_story(self, command: CreateStory, request: Request, unit: UnitOfWork | None = None) -> Written:
+        unit = unit or self.writes
+        replay = unit.replay(request, command)
         if replay is not None:
             return replay
-        if self.story_exists(fields["slug"]):
-            raise Conflict(f"story {fields['slug']!r} already exists")
-        story = Story(
-            slug=fields["slug"], title=fields["title"], description=fields["description"], by=request.by
-        )
+        if self.find_story(command.slug, unit) is not None:
+            raise Conflict(f"story {command.slug!r} already exists")
+        story = Story(slug=command.slug, title=command.title, description=command.description, by=request.by)
         try:
-            return self._save(story, request)
+            return unit.save(story, request, command)
         except IntegrityError:
-            raise Conflict(f"story {fields['slug']!r} already exists") from None
+            raise Conflict(f"story {command.slug!r} already exists") from None
 
-    def story_exists(self, slug: str) -> bool:
-        return self.find_story(slug) is not None
+    def find_story(self, slug: str, unit: UnitOfWork | None = None) -> Story | None:
+        story = (unit or self.writes).get(Story.create_id(slug))
+        return story if isinstance(story, Story) else None
 
-    def find_story(self, slug: str) -> Story | None:
-        story_id = Story.create_id(slug)
-        saved = self._saved_stories.get(story_id)
-        if saved is not None:
-            return saved
-        story = self._get(story_id)
-        if not isinstance(story, Story):
-            return None
-        if getattr(self._batches, "current", None) is None:  # a batch may not be saved yet
-            if len(self._saved_stories) >= _SAVED_STORIES:
-                self._saved_stories.clear()
-            self._saved_stories[story_id] = story
-        return story
-
-    # Batches (bulk import).
-
-    @contextmanager
-    def batch(self, known: Known) -> Iterator[WriteBatch]:
-        """Stage this thread's writes in a batch instead of saving each one."""
-        batch = WriteBatch(known)
-        self._batches.current = batch
-        try:
-            yield batch
-        finally:
-            self._batches.current = None
-
-    def save_batch(self, batch: WriteBatch) -> int | None:
-        """Save everything a batch staged, in one transaction; its last position."""
-        if not batch.staged:
-            return None
-        return _position(self.save(*batch.staged.values()))
-
-    # Helpers.
+    # Rules on what the command reads.
 
     def _revise(
         self,
-        occurrence_id: UUID,
-        reported_at: datetime | None,
+        command: Revision,
         request: Request,
         expected_version: int | None,
+        unit: UnitOfWork,
         revise: Callable[[Occurrence, datetime], None],
     ) -> Written:
-        for attempt in range(_SAVE_ATTEMPTS):
-            if attempt:
-                time.sleep(random.uniform(0, min(_MAX_BACKOFF, 0.002 * 2**attempt)))
-            replay = self._replay(request)
+        """Revise the occurrence, trying again if a concurrent writer changed it first."""
+        for _ in unit.attempts():
+            replay = unit.replay(request, command)
             if replay is not None:
                 return replay
-            occurrence = self.get_occurrence(occurrence_id)
+            occurrence = self.get_occurrence(command.occurrence_id, unit)
             if expected_version is not None and expected_version != occurrence.version:
                 raise StaleVersion(expected_version, occurrence.version)
-            revise(occurrence, self._report_time(reported_at))
+            revise(occurrence, self._report_time(command.reported_at))
             try:
-                return self._save(occurrence, request)
+                return unit.save(occurrence, request, command)
             except IntegrityError:
                 if expected_version is not None:
                     raise StaleVersion(expected_version, occurrence.version) from None
@@ -304,77 +227,30 @@ class NewslineApplication(Application[UUID]):
             )
         return moment
 
-    def _get(self, aggregate_id: UUID) -> Aggregate | None:
-        """The aggregate with this id, or None; in a batch, as the batch left it."""
-        batch: WriteBatch | None = getattr(self._batches, "current", None)
-        if batch is not None and aggregate_id in batch.known:
-            return batch.known[aggregate_id]
-        try:
-            aggregate: Aggregate | None = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            aggregate = None
-        if batch is not None:
-            batch.known[aggregate_id] = aggregate
-        return aggregate
-
-    def _save(self, aggregate: Aggregate, request: Request) -> Written:
-        """Save the write, and its idempotency key in the same transaction.
-
-        A concurrent request with the same key loses the race on the key's
-        aggregate and is answered as a replay of the winner. In a batch, the
-        write is staged and saved with the batch.
-        """
-        key = None
-        if request.idempotency_key is not None:
-            key = IdempotencyKey(
-                key=request.idempotency_key,
-                request_hash=request.request_hash,
-                target=aggregate.id,
-                target_version=aggregate.version,
-            )
-        batch: WriteBatch | None = getattr(self._batches, "current", None)
-        if batch is not None:
-            batch.stage(aggregate, *([key] if key else []))
-            return Written(aggregate.id, aggregate.version, None)
-        if key is None:
-            return Written(aggregate.id, aggregate.version, _position(self._save_write(aggregate)))
-        try:
-            recordings = self._save_write(aggregate, key)
-        except IntegrityError:
-            replay = self._replay(request)
-            if replay is None:
-                raise
-            return replay
-        return Written(aggregate.id, aggregate.version, _position(recordings))
-
-    def _replay(self, request: Request) -> Written | None:
-        """The first answer to a request already written with this key, if any."""
-        if request.idempotency_key is None:
-            return None
-        used = self._get(IdempotencyKey.create_id(request.idempotency_key))
-        if not isinstance(used, IdempotencyKey):
-            return None
-        if used.request_hash != request.request_hash:
-            raise IdempotencyKeyReused(request.idempotency_key)
-        return Written(used.target, used.target_version, None, replayed=True)
-
-    def _check_stories(self, slugs: list[str], field: str) -> None:
+    def _check_stories(self, slugs: list[str], unit: UnitOfWork) -> None:
         errors = [
-            FieldError(f"{field}.{index}", f"story {slug!r} does not exist; create it first")
+            FieldError(f"stories.{index}", f"story {slug!r} does not exist; create it first")
             for index, slug in enumerate(slugs)
-            if not self.story_exists(slug)
+            if self.find_story(slug, unit) is None
         ]
         if errors:
             raise ValidationFailed(errors)
 
-    def _check_target(self, occurrence_id: UUID, target: UUID, field: str) -> None:
+    def _check_target(self, occurrence_id: UUID, target: UUID, field: str, unit: UnitOfWork) -> None:
         if target == occurrence_id:
             raise ValidationFailed.single(field, "an occurrence cannot relate to itself")
         try:
-            self.get_occurrence(target)
+            self.get_occurrence(target, unit)
         except OccurrenceNotFound:
             raise ValidationFailed.single(field, f"occurrence {target} does not exist") from None
 
 
-def _position(recordings: list[Recording[UUID]]) -> int | None:
-    return recordings[-1].notification.id if recordings else None
+def _same_report(existing: Aggregate, command: ReportOccurrence) -> Written:
+    """A report with a known id is a replay if that occurrence was reported so."""
+    if isinstance(existing, Occurrence):
+        first = existing.revisions[0]
+        reported_at = command.reported_at
+        same_time = reported_at is None or first.reported_at == as_utc(reported_at)
+        if first.body == command.fields and same_time:
+            return Written(existing.id, existing.version, None, replayed=True)
+    raise Conflict(f"occurrence {existing.id} already exists, reported otherwise")

@@ -230,8 +230,8 @@ PATCHABLE_FIELDS = tuple(FieldsPatch.model_fields)
 
 def validated_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Validate a report's fields; answer their canonical JSON form."""
-    fields = _validate(OccurrenceFields, data, prefix="")
-    _check_unique_relations(fields["relations"])
+    fields = validate(OccurrenceFields, data, prefix="")
+    check_unique_relations(fields["relations"])
     return fields
 
 
@@ -245,14 +245,14 @@ def validated_patch(patch: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(errors)
     if not patch:
         raise ValidationFailed.single("patch", "names no field to change")
-    model = _validate(FieldsPatch, patch, prefix="", exclude_unset=True)
+    model = validate(FieldsPatch, patch, prefix="", exclude_unset=True)
     return model
 
 
-def validated_source(data: dict[str, Any] | None, field: str = "source") -> dict[str, Any] | None:
+def validated_source(data: Any, field: str = "source") -> dict[str, Any] | None:
     if data is None:
         return None
-    return _validate(Source, data, prefix=f"{field}.")
+    return validate(Source, data, prefix=f"{field}.")
 
 
 def _unpatchable_reason(key: str) -> str:
@@ -263,7 +263,7 @@ def _unpatchable_reason(key: str) -> str:
     return "is not a field of an occurrence that can be changed"
 
 
-def _check_unique_relations(relations: list[dict[str, Any]]) -> None:
+def check_unique_relations(relations: list[dict[str, Any]]) -> None:
     seen = set()
     for index, relation in enumerate(relations):
         pair = (relation["type"], relation["target"])
@@ -272,7 +272,7 @@ def _check_unique_relations(relations: list[dict[str, Any]]) -> None:
         seen.add(pair)
 
 
-def _validate(
+def validate(
     model: type[BaseModel], data: Any, *, prefix: str, exclude_unset: bool = False
 ) -> dict[str, Any]:
     try:
@@ -296,13 +296,19 @@ class StoryFields(_Value):
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
-class _ReasonHolder(_Value):
+class StorableReason(_Value):
+    """A reason whose text is checked (its length is `Reason`'s)."""
+
+    reason: str
+
+
+class _ReasonHolder(StorableReason):
     reason: Reason
 
 
 def validated_story(data: dict[str, Any]) -> dict[str, Any]:
-    return _validate(StoryFields, data, prefix="")
+    return validate(StoryFields, data, prefix="")
 
 
 def validated_reason(reason: Any) -> str:
-    return str(_validate(_ReasonHolder, {"reason": reason}, prefix="")["reason"])
+    return str(validate(_ReasonHolder, {"reason": reason}, prefix="")["reason"])

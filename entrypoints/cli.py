@@ -129,7 +129,7 @@ def _progress(description: str, total: float) -> Iterator[Callable[[float], None
 
 
 def _seed(newsline: Newsline) -> None:
-    from newsline import seeding
+    from entrypoints import seeding
 
     total = seeding.occurrence_count()
     with _progress("seeding", total) as advance:
@@ -214,8 +214,8 @@ def import_(
     ],
 ) -> None:
     """Load occurrences and revisions from an NDJSON file, one per line."""
+    from entrypoints.importing import import_file
     from entrypoints.views_process import views_in_child
-    from newsline.importing import import_file
 
     settings = _settings()
     # The views follow in a process of their own, so that they use another core.

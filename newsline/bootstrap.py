@@ -19,6 +19,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.types.json import set_json_loads
 
 from adapters import database
+from adapters.unit_of_work import StoreUnitOfWork
 from api.auth import Principal
 from domain.service import NewslineApplication
 from newsline.settings import Settings
@@ -165,7 +166,7 @@ def build(settings: Settings, *, run_projections: bool | None = None, role: str 
     env = db.eventsourcing_env(
         connection_budget(settings, role), settings.database_timeout, f"newsline-{role}"
     )
-    app = _creating_tables(lambda: NewslineApplication(env=env))
+    app = _creating_tables(lambda: NewslineApplication(env=env, unit_of_work=StoreUnitOfWork))
     recorder = app.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
     datastore = recorder.datastore

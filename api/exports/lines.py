@@ -1,43 +1,43 @@
 """NDJSON that `newsline import` reads back: its stories, then one line per revision in record order.
 
-A story line is `{"story": {slug, title, description}, "by": ...}`, `by`
-naming who opened the story.
-
-An occurrence line is the POST /v1/occurrences body with its `id`,
-`reported_at` and `by`; a revision line names its `revision` and
-`occurrence_id` with the body of its endpoint. Each line carries an
-`idempotency_key` made of the occurrence id and version, so importing the
-same export twice writes nothing the second time.
+Lines are in `adapters.ndjson`'s format: a story line names who opened the
+story in `by`; each revision is the command that records it again, with its
+`id` or `occurrence_id`, `reported_at` and `by`, and an `idempotency_key`
+made of the occurrence id and version, so importing the same export twice
+writes nothing the second time.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
+from adapters import ndjson
+from domain.commands import (
+    AmendOccurrence,
+    Command,
+    CreateStory,
+    LinkOccurrence,
+    ReportOccurrence,
+    RetractOccurrence,
+)
 from projections.timeline import RecordedRevision
 
 
-def line(revision: RecordedRevision) -> dict[str, Any]:
-    identity = str(revision.occurrence_id)
-    common: dict[str, Any] = {
-        "reported_at": revision.reported_at.isoformat(),
-        "by": revision.by,
-        "idempotency_key": f"newsline-export:{identity}:{revision.version}",
-    }
+def command(revision: RecordedRevision) -> Command:
+    """The command that records the revision again (a recorded one needs no checking)."""
+    occurrence_id, at = revision.occurrence_id, revision.reported_at
     if revision.type == "reported":
-        return {"id": identity, **revision.body, **common}
-    body: dict[str, Any] = {"revision": revision.type, "occurrence_id": identity}
+        return ReportOccurrence(revision.body, at, occurrence_id)
     if revision.type == "amended":
-        body |= {**revision.body["patch"], "reason": revision.reason}
-    elif revision.type == "linked":
-        body |= revision.body["relation"]
-    else:
-        body["reason"] = revision.reason
-    if revision.source is not None:
-        body["source"] = revision.source
-    return body | common
+        return AmendOccurrence(
+            occurrence_id, revision.body["patch"], str(revision.reason), revision.source, at
+        )
+    if revision.type == "linked":
+        relation = revision.body["relation"]
+        return LinkOccurrence(occurrence_id, relation["type"], UUID(relation["target"]), revision.source, at)
+    return RetractOccurrence(occurrence_id, str(revision.reason), revision.source, at)
 
 
 def story_slugs(revisions: list[RecordedRevision]) -> list[str]:
@@ -52,9 +52,8 @@ def story_slugs(revisions: list[RecordedRevision]) -> list[str]:
 def render(revisions: list[RecordedRevision], stories: list[dict[str, Any]]) -> Iterator[str]:
     """Story lines first, so that the occurrences filed under them can be."""
     for story in stories:
-        entry = {key: story[key] for key in ("slug", "title", "description")}
-        yield (
-            json.dumps({"story": entry, "by": story["created_by"]}, ensure_ascii=False, sort_keys=True) + "\n"
-        )
+        created = CreateStory(story["slug"], story["title"], story["description"])
+        yield ndjson.write(created, story["created_by"])
     for revision in revisions:
-        yield json.dumps(line(revision), ensure_ascii=False, sort_keys=True) + "\n"
+        key = f"newsline-export:{revision.occurrence_id}:{revision.version}"
+        yield ndjson.write(command(revision), revision.by, key)

@@ -29,6 +29,7 @@ from api.schemas.occurrences import (
     TimelinePublic,
 )
 from api.schemas.problems import problems
+from domain.commands import AmendOccurrence, LinkOccurrence, ReportOccurrence, RetractOccurrence
 from domain.errors import OccurrenceNotFound
 from domain.values import entity_id
 
@@ -47,9 +48,8 @@ def report_occurrence(
     key: IdempotencyKey = None,
 ) -> Response:
     """Report a new occurrence."""
-    fields = body.model_dump(mode="json", exclude={"reported_at"})
-    request = write_request(principal, key, "report", body.model_dump(mode="json"))
-    written = app.report_occurrence(fields, body.reported_at, request)
+    command = ReportOccurrence.from_body(body, body.reported_at)
+    written = app.report(command, write_request(principal, key))
     return occurrence_answer(views, timeline, written, 201, location=True)
 
 
@@ -100,19 +100,10 @@ def amend_occurrence(
     key: IdempotencyKey = None,
 ) -> Response:
     """Amend: a JSON Merge Patch of fields, with a reason."""
-    request = write_request(
-        principal, key, f"amend {occurrence_id}", body.model_dump(mode="json", exclude_unset=True)
-    )
-    source = body.source.model_dump(mode="json") if body.source else None
-    written = app.amend_occurrence(
-        occurrence_id,
-        body.fields_patch(),
-        body.reason,
-        body.reported_at,
-        source,
-        request,
-        expected_version(if_match),
-    )
+    version = expected_version(if_match)
+    command = AmendOccurrence.from_body(occurrence_id, body)
+    request = write_request(principal, key, as_sent=(f"amend {occurrence_id}", body))
+    written = app.amend(command, request, version)
     return occurrence_answer(views, timeline, written, 200)
 
 
@@ -128,11 +119,9 @@ def retract_occurrence(
     key: IdempotencyKey = None,
 ) -> Response:
     """Retract the occurrence; it stays in the log, marked retracted."""
-    request = write_request(principal, key, f"retract {occurrence_id}", body.model_dump(mode="json"))
-    source = body.source.model_dump(mode="json") if body.source else None
-    written = app.retract_occurrence(
-        occurrence_id, body.reason, body.reported_at, source, request, expected_version(if_match)
-    )
+    version = expected_version(if_match)
+    command = RetractOccurrence.from_body(occurrence_id, body)
+    written = app.retract(command, write_request(principal, key), version)
     return occurrence_answer(views, timeline, written, 200)
 
 
@@ -148,11 +137,9 @@ def link_occurrence(
     key: IdempotencyKey = None,
 ) -> Response:
     """Add a relation to another occurrence (disputes, corroborates, ...)."""
-    request = write_request(principal, key, f"link {occurrence_id}", body.model_dump(mode="json"))
-    source = body.source.model_dump(mode="json") if body.source else None
-    written = app.link_occurrence(
-        occurrence_id, body.type, body.target, body.reported_at, source, request, expected_version(if_match)
-    )
+    version = expected_version(if_match)
+    command = LinkOccurrence.from_body(occurrence_id, body)
+    written = app.link(command, write_request(principal, key), version)
     return occurrence_answer(views, timeline, written, 200)
 
 

@@ -16,6 +16,7 @@ from api.params import IdempotencyKey, TimelineParams, instant_query, optional_i
 from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
 from api.schemas.problems import problems
+from domain.commands import CreateStory
 from domain.errors import StoryNotFound
 from projections.stories import StoryReader
 
@@ -41,8 +42,7 @@ def create_story(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Open a story under a new slug."""
-    fields = body.model_dump(mode="json")
-    written = app.create_story(fields, write_request(principal, key, "story", fields))
+    written = app.create_story(CreateStory.from_body(body), write_request(principal, key))
     if not views.wait_for_views(written.position):
         raise Problem(503, "the story was recorded but the views have not caught up", {"Retry-After": "1"})
     story = stories.story(body.slug)

@@ -10,23 +10,19 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from api.params import DATE_FORM
+from domain.bodies import AmendmentBody, Instant, RelationBody, RetractionBody
 from domain.fold import RevisionType
 from domain.values import (
     PATCHABLE_FIELDS,
     REQUIRED_FIELDS,
-    FieldsPatch,
     OccurrenceFields,
-    Reason,
     RelationType,
     Source,
-    as_utc,
 )
 
 # The occurrence document is defined once, beside the view that stores it; the
 # response bodies here are made of it.
 from projections.timeline.document import OccurrencePublic as OccurrencePublic
-
-Instant = Annotated[datetime, AfterValidator(as_utc)]
 
 # The EDTF (levels 0 and 1) forms `occurred` takes, stated in the OpenAPI document: a year,
 # month, season (21-24), calendar day, or day with a time; unspecified digits (201X, 2014-XX);
@@ -107,39 +103,21 @@ class OccurrenceCreate(OccurrenceFields):
     )
 
 
-class OccurrencePatch(FieldsPatch):
+class OccurrencePatch(AmendmentBody):
     """A JSON Merge Patch of fields, with the reason for the amendment."""
 
     model_config = ConfigDict(json_schema_extra=_patch_schema)
     occurred: OccurredText | None = None
-    reason: Reason
-    reported_at: Instant | None = None
-    source: Source | None = None
-
-    def fields_patch(self) -> dict[str, Any]:
-        revision_keys = {"reason", "reported_at", "source"}
-        return {
-            key: value
-            for key, value in self.model_dump(mode="json", exclude_unset=True).items()
-            if key not in revision_keys
-        }
 
 
-class RetractionCreate(BaseModel):
+class RetractionCreate(RetractionBody):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"reason": "report withdrawn by the ministry"}]}
+        json_schema_extra={"examples": [{"reason": "report withdrawn by the ministry"}]}
     )
-    reason: Reason
-    reported_at: Instant | None = None
-    source: Source | None = None
 
 
-class RelationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: RelationType
-    target: UUID
-    reported_at: Instant | None = None
-    source: Source | None = None
+class RelationCreate(RelationBody):
+    pass
 
 
 class TimelinePublic(BaseModel):

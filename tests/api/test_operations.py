@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.logs import json_formatter
+from domain.commands import ReportOccurrence
 from domain.service import Request
 from newsline.bootstrap import Newsline, build
 from newsline.web import create_app
@@ -77,9 +78,9 @@ class TestMetrics:
         self, lagging: tuple[Newsline, TestClient]
     ) -> None:
         newsline, client = lagging
-        request = Request(by="test", idempotency_key=None, request_hash="")
+        request = Request(by="test", idempotency_key=None)
         for _ in range(3):
-            newsline.app.report_occurrence(fields(), None, request)
+            newsline.app.report(ReportOccurrence.from_body(fields()), request)
         found = samples(client)
         assert value(found, "newsline_projection_lag_events", projection="timeline") == 3
         assert value(found, "newsline_projection_lag_seconds", projection="timeline") > 0

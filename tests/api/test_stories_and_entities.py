@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
-from newsline import seeding
+from entrypoints import seeding
 from newsline.bootstrap import Newsline
 from tests.api.test_occurrences import assert_problem, report
 from tests.conftest import EDITOR

@@ -20,8 +20,9 @@ import pytest
 import typer.main
 
 from domain.event_log import read_log
+from entrypoints import seeding
 from entrypoints.cli import cli
-from newsline import __version__, seeding
+from newsline import __version__
 from newsline.bootstrap import Newsline, build
 from tests.conftest import drop_schema, new_schema, settings_for
 from tests.e2e.conftest import EDITOR, TOKEN, Server

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from newsline import seeding
+from entrypoints import seeding
 from newsline.bootstrap import Newsline, build
 from newsline.web import create_app
 from tests.conftest import drop_schema, new_schema, settings_for

@@ -43,7 +43,7 @@ def test_the_wheel_carries_the_seed_and_installed_code_finds_it(tmp_path: Path) 
     assert "Requires-Dist: fastapi-offline" in requires
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True, timeout=120)
     probe = (
-        "import json, newsline, newsline.seeding as s, api.routes.explorer as e;"
+        "import json, newsline, entrypoints.seeding as s, api.routes.explorer as e;"
         "print(json.dumps([newsline.__file__, str(s.DEFAULT_SEED_FILE), s.occurrence_count(), str(e.FILES)]))"
     )
     # Run from elsewhere with the installed copy first on the path, so the checkout is not what answers.

@@ -19,6 +19,7 @@ from uuid import UUID
 import pytest
 from psycopg.sql import SQL
 
+from domain.commands import AmendOccurrence, ReportOccurrence
 from domain.event_log import read_log
 from domain.service import Request
 from newsline.bootstrap import Newsline, build
@@ -66,7 +67,7 @@ def test_concurrent_writers_while_a_worker_follows_live(
 ) -> None:
     newsline, env, schema = log_and_worker_env
     app = newsline.app
-    shared = app.report_occurrence(fields(title="shared"), None, Request(by="setup"))
+    shared = app.report(ReportOccurrence.from_body(fields(title="shared")), Request(by="setup"))
     worker = start_worker(env)
     try:
         processes = [
@@ -81,11 +82,17 @@ def test_concurrent_writers_while_a_worker_follows_live(
         def write(thread: int) -> None:
             writer = Request(by=f"t{thread}")
             for index in range(EACH):
-                written = app.report_occurrence(fields(title=f"t{thread} #{index}"), None, writer)
-                app.amend_occurrence(written.id, {"figures": {"n": index}}, "count", None, None, writer)
+                written = app.report(ReportOccurrence.from_body(fields(title=f"t{thread} #{index}")), writer)
+                app.amend(
+                    AmendOccurrence.from_body(written.id, {"figures": {"n": index}, "reason": "count"}),
+                    writer,
+                )
                 # Writers also contend for one occurrence, so commits interleave on it.
-                app.amend_occurrence(
-                    shared.id, {"figures": {f"t{thread}": index}}, "count", None, None, writer
+                app.amend(
+                    AmendOccurrence.from_body(
+                        shared.id, {"figures": {f"t{thread}": index}, "reason": "count"}
+                    ),
+                    writer,
                 )
 
         with ThreadPoolExecutor(THREADS) as pool:

@@ -22,6 +22,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.commands import AmendOccurrence, CreateStory, LinkOccurrence, ReportOccurrence, RetractOccurrence
 from domain.service import NewslineApplication, Request
 from newsline.bootstrap import Newsline, build
 from tests.conftest import drop_schema, new_schema, settings_for
@@ -69,19 +70,30 @@ def write_log(app: NewslineApplication, occurrences: int) -> list[UUID]:
     for index in range(occurrences):
         if index % 40 == 0:
             story = [f"story-{index // 40}"]
-            app.create_story({"slug": story[0], "title": f"Story {index // 40}"}, ALICE)
+            app.create_story(
+                CreateStory.from_body({"slug": story[0], "title": f"Story {index // 40}"}), ALICE
+            )
         relations = [{"type": "disputes", "target": str(ids[-1])}] if ids and index % 3 == 0 else []
         reported = BASE + timedelta(minutes=index)
-        written = app.report_occurrence(fields(relations=relations, stories=story), reported, ALICE)
-        app.amend_occurrence(
-            written.id, {"figures": {"killed": index}}, "toll", BASE + timedelta(days=1), None, ALICE
+        written = app.report(
+            ReportOccurrence.from_body(fields(relations=relations, stories=story), reported), ALICE
+        )
+        app.amend(
+            AmendOccurrence.from_body(
+                written.id, {"figures": {"killed": index}, "reason": "toll"}, BASE + timedelta(days=1)
+            ),
+            ALICE,
         )
         if index % 10 == 7:
-            app.retract_occurrence(written.id, "hoax", BASE + timedelta(days=2), None, ALICE)
+            app.retract(
+                RetractOccurrence.from_body(written.id, {"reason": "hoax"}, BASE + timedelta(days=2)), ALICE
+            )
         else:
             # Reported before the amendment above for most: it goes into the middle of the history.
             at = reported + timedelta(hours=index % 30)
-            app.amend_occurrence(written.id, {"title": f"#{index}"}, "wire", at, None, ALICE)
+            app.amend(
+                AmendOccurrence.from_body(written.id, {"title": f"#{index}", "reason": "wire"}, at), ALICE
+            )
         ids.append(written.id)
     return ids
 
@@ -93,9 +105,16 @@ def revise_log(app: NewslineApplication, ids: list[UUID]) -> None:
         at = BASE + timedelta(minutes=index, hours=12)
         if index % 4 == 0:
             other = ids[(index + 7) % len(ids)]
-            app.link_occurrence(occurrence_id, "corroborates", other, at, None, ALICE)
+            app.link(
+                LinkOccurrence.from_body(occurrence_id, {"type": "corroborates", "target": other}, at), ALICE
+            )
         else:
-            app.amend_occurrence(occurrence_id, {"figures": {"injured": index}}, "update", at, None, ALICE)
+            app.amend(
+                AmendOccurrence.from_body(
+                    occurrence_id, {"figures": {"injured": index}, "reason": "update"}, at
+                ),
+                ALICE,
+            )
 
 
 def kill_while_catching_up(

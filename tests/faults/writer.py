@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from domain.commands import AmendOccurrence, ReportOccurrence
 from domain.service import Request
 from newsline.bootstrap import build
 from tests.conftest import settings_for
@@ -19,10 +20,13 @@ def main(url: str, schema: str, name: str, count: int) -> None:
     try:
         writer = Request(by=name)
         for index in range(count):
-            written = newsline.app.report_occurrence(fields(title=f"{name} #{index}"), None, writer)
+            written = newsline.app.report(
+                ReportOccurrence.from_body(fields(title=f"{name} #{index}")), writer
+            )
             for amendment in range(2):
-                newsline.app.amend_occurrence(
-                    written.id, {"figures": {name: amendment}}, "count", None, None, writer
+                newsline.app.amend(
+                    AmendOccurrence.from_body(written.id, {"figures": {name: amendment}, "reason": "count"}),
+                    writer,
                 )
     finally:
         newsline.close()

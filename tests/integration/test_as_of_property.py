@@ -17,6 +17,7 @@ from uuid import UUID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.commands import AmendOccurrence, ReportOccurrence, RetractOccurrence
 from domain.errors import Conflict, ValidationFailed
 from domain.service import Request
 from newsline.bootstrap import Newsline
@@ -93,16 +94,22 @@ def test_view_equals_a_plain_fold_of_the_log(
     record_picks: list[int | None],
 ) -> None:
     app = newsline.app
-    claim = app.report_occurrence(fields(kind="claim"), BASE - timedelta(days=1), ALICE)
+    claim = app.report(ReportOccurrence.from_body(fields(kind="claim"), BASE - timedelta(days=1)), ALICE)
     disputes = [{"type": "disputes", "target": str(claim.id)}]
-    written = app.report_occurrence(fields(relations=disputes), BASE + timedelta(minutes=start), ALICE)
+    written = app.report(
+        ReportOccurrence.from_body(fields(relations=disputes), BASE + timedelta(minutes=start)), ALICE
+    )
     for kind, offset, body in plan:
         at = BASE + timedelta(minutes=offset)
         try:
             if kind == "amended":
-                written = app.amend_occurrence(written.id, body, "update", at, None, ALICE)
+                written = app.amend(
+                    AmendOccurrence.from_body(written.id, {**body, "reason": "update"}, at), ALICE
+                )
             else:
-                written = app.retract_occurrence(written.id, "withdrawn", at, None, ALICE)
+                written = app.retract(
+                    RetractOccurrence.from_body(written.id, {"reason": "withdrawn"}, at), ALICE
+                )
         except (ValidationFailed, Conflict):
             continue  # refused by the rules: nothing stored, nothing to fold
     assert newsline.wait_for_views(written.position, timeout=20)

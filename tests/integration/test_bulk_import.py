@@ -13,10 +13,11 @@ import pytest
 
 from bench.corpus import Corpus
 from domain.occurrence import Occurrence
-from newsline import importing
+from entrypoints import importing
+from entrypoints.importing import ImportReport, import_file
 from newsline.bootstrap import Newsline, build
-from newsline.importing import ImportReport, import_file
 from tests.conftest import drop_schema, new_schema, settings_for
+from tests.unit.test_commands import document_0_2, keys_written_with
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -92,6 +93,34 @@ def test_a_second_import_writes_nothing(fresh: Any, corpus_file: Path) -> None:
     again = import_file(newsline.app, corpus_file, batch_lines=50)
     assert again.written == 0 and again.replayed == first.written
     assert numbers(again) == numbers(first)
+    assert newsline.head() == head
+
+
+def test_a_file_imported_by_0_2_writes_nothing_again(
+    fresh: Any, corpus_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Version 0.2 keyed each line by its content (or its own key) with the line's fingerprint."""
+    keyed = {"kind": "attack", "title": "Keyed", "occurred": "2014-05-19", "source": {"name": "Wire A"}}
+    path = tmp_path / "keyed.ndjson"
+    path.write_bytes(corpus_file.read_bytes() + json.dumps({**keyed, "idempotency_key": "wire:1"}).encode())
+    hashes_0_2 = {}
+    for text in path.read_bytes().splitlines():
+        try:
+            item = json.loads(text)
+        except ValueError:
+            continue
+        key = item.pop("idempotency_key", None)
+        if key is None and "story" not in item and "id" not in item:
+            key = "import:" + document_0_2(item)
+        hashes_0_2[key] = document_0_2(item)
+    newsline = fresh()
+    written_as_0_2 = keys_written_with(monkeypatch, hashes_0_2)
+    first = import_file(newsline.app, path, batch_lines=50)
+    monkeypatch.undo()
+    assert "wire:1" in written_as_0_2 and len(written_as_0_2) > 100  # every revision line, and wire:1
+    head = newsline.head()
+    again = import_file(newsline.app, path, batch_lines=50)
+    assert again.written == 0 and again.replayed == first.written
     assert newsline.head() == head
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from domain.commands import AmendOccurrence, ReportOccurrence
 from domain.errors import StaleVersion
 from domain.service import Request
 from newsline.bootstrap import Newsline
@@ -15,12 +16,13 @@ EACH = 5
 
 
 def test_writers_without_if_match_all_land(newsline: Newsline) -> None:
-    written = synced(newsline, newsline.app.report_occurrence(fields(), at(19), ALICE))
+    written = synced(newsline, newsline.app.report(ReportOccurrence.from_body(fields(), at(19)), ALICE))
 
     def amend(writer: int) -> list[int]:
         return [
-            newsline.app.amend_occurrence(
-                written.id, {"figures": {f"w{writer}": n}}, "count", None, None, Request(by=f"w{writer}")
+            newsline.app.amend(
+                AmendOccurrence.from_body(written.id, {"figures": {f"w{writer}": n}, "reason": "count"}),
+                Request(by=f"w{writer}"),
             ).version
             for n in range(EACH)
         ]
@@ -35,18 +37,14 @@ def test_writers_without_if_match_all_land(newsline: Newsline) -> None:
 
 
 def test_if_match_lets_one_writer_win_each_version(newsline: Newsline) -> None:
-    written = synced(newsline, newsline.app.report_occurrence(fields(), at(19), ALICE))
+    written = synced(newsline, newsline.app.report(ReportOccurrence.from_body(fields(), at(19)), ALICE))
 
     def amend(writer: int) -> bool:
         try:
-            newsline.app.amend_occurrence(
-                written.id,
-                {"title": f"by {writer}"},
-                "edit",
-                None,
-                None,
+            newsline.app.amend(
+                AmendOccurrence.from_body(written.id, {"title": f"by {writer}", "reason": "edit"}),
                 Request(by=f"w{writer}"),
-                expected_version=1,
+                1,
             )
         except StaleVersion:
             return False

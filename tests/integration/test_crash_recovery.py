@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.commands import AmendOccurrence, ReportOccurrence
 from domain.service import Request
 from newsline.bootstrap import Newsline, build
 from tests.conftest import drop_schema, new_schema, settings_for
@@ -45,16 +46,21 @@ def write_log(newsline: Newsline, occurrences: int) -> None:
     previous = None
     for index in range(occurrences):
         relations = [{"type": "disputes", "target": str(previous)}] if previous and index % 3 == 0 else []
-        written = app.report_occurrence(fields(relations=relations), BASE + timedelta(minutes=index), ALICE)
-        app.amend_occurrence(
-            written.id, {"figures": {"killed": index}}, "toll", BASE + timedelta(days=1), None, ALICE
+        written = app.report(
+            ReportOccurrence.from_body(fields(relations=relations), BASE + timedelta(minutes=index)), ALICE
         )
-        app.amend_occurrence(
-            written.id,
-            {"title": f"#{index}"},
-            "wire",
-            BASE + timedelta(minutes=index, hours=index % 20),
-            None,
+        app.amend(
+            AmendOccurrence.from_body(
+                written.id, {"figures": {"killed": index}, "reason": "toll"}, BASE + timedelta(days=1)
+            ),
+            ALICE,
+        )
+        app.amend(
+            AmendOccurrence.from_body(
+                written.id,
+                {"title": f"#{index}", "reason": "wire"},
+                BASE + timedelta(minutes=index, hours=index % 20),
+            ),
             ALICE,
         )
         previous = written.id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.commands import ReportOccurrence
 from domain.fold import Revision
 from newsline.bootstrap import Newsline
 from projections.timeline import PositionedRevision
@@ -12,7 +13,7 @@ from tests.unit.test_service import fields
 
 
 def test_record_time_stays_increasing_when_writer_clocks_disagree(newsline: Newsline) -> None:
-    written = synced(newsline, newsline.app.report_occurrence(fields(), at(19, 8), ALICE))
+    written = synced(newsline, newsline.app.report(ReportOccurrence.from_body(fields(), at(19, 8)), ALICE))
     first = newsline.timeline.reader.recorded_at(written.id, 1)
     assert first is not None
     behind = Revision(

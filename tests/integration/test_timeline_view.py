@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from domain.commands import AmendOccurrence, CreateStory, LinkOccurrence, ReportOccurrence, RetractOccurrence
 from domain.service import Request, Written
 from newsline.bootstrap import Newsline, build
 from projections.timeline import TimelineQuery
@@ -30,16 +31,24 @@ def synced(newsline: Newsline, written: Written) -> Written:
 def worked_example(newsline: Newsline) -> dict[str, Any]:
     """SPEC §2.1: a report, a correction, and an older wire report ingested last."""
     app = newsline.app
-    report = synced(newsline, app.report_occurrence(fields(), at(19, 8), ALICE))
+    report = synced(newsline, app.report(ReportOccurrence.from_body(fields(), at(19, 8)), ALICE))
     synced(
         newsline,
-        app.amend_occurrence(report.id, {"figures": {"killed": 2}}, "toll updated", at(20, 9), None, ALICE),
+        app.amend(
+            AmendOccurrence.from_body(
+                report.id, {"figures": {"killed": 2}, "reason": "toll updated"}, at(20, 9)
+            ),
+            ALICE,
+        ),
     )
     second_recorded = newsline.timeline.reader.recorded_at(report.id, 2)
     synced(
         newsline,
-        app.amend_occurrence(
-            report.id, {"figures": {"injured": 4}}, "earlier wire copy", at(19, 12), None, ALICE
+        app.amend(
+            AmendOccurrence.from_body(
+                report.id, {"figures": {"injured": 4}, "reason": "earlier wire copy"}, at(19, 12)
+            ),
+            ALICE,
         ),
     )
     return {"id": report.id, "second_recorded": second_recorded}
@@ -113,10 +122,15 @@ class TestWorkedExample:
 class TestStatus:
     def test_a_dispute_counts_from_when_the_denial_was_reported(self, newsline: Newsline) -> None:
         app = newsline.app
-        claim = synced(newsline, app.report_occurrence(fields(kind="claim"), at(19, 8), ALICE))
+        claim = synced(
+            newsline, app.report(ReportOccurrence.from_body(fields(kind="claim"), at(19, 8)), ALICE)
+        )
         relation = [{"type": "disputes", "target": str(claim.id)}]
         denial = synced(
-            newsline, app.report_occurrence(fields(kind="denial", relations=relation), at(19, 12), ALICE)
+            newsline,
+            app.report(
+                ReportOccurrence.from_body(fields(kind="denial", relations=relation), at(19, 12)), ALICE
+            ),
         )
         before = newsline.timeline.reader.occurrence(claim.id, as_of=at(19, 10))
         after = newsline.timeline.reader.occurrence(claim.id)
@@ -126,10 +140,23 @@ class TestStatus:
 
     def test_a_retracted_denial_no_longer_disputes(self, newsline: Newsline) -> None:
         app = newsline.app
-        claim = synced(newsline, app.report_occurrence(fields(kind="claim"), at(19, 8), ALICE))
-        denial = synced(newsline, app.report_occurrence(fields(kind="denial"), at(19, 9), ALICE))
-        synced(newsline, app.link_occurrence(denial.id, "disputes", claim.id, at(19, 10), None, ALICE))
-        synced(newsline, app.retract_occurrence(denial.id, "wrong", at(19, 14), None, ALICE))
+        claim = synced(
+            newsline, app.report(ReportOccurrence.from_body(fields(kind="claim"), at(19, 8)), ALICE)
+        )
+        denial = synced(
+            newsline, app.report(ReportOccurrence.from_body(fields(kind="denial"), at(19, 9)), ALICE)
+        )
+        synced(
+            newsline,
+            app.link(
+                LinkOccurrence.from_body(denial.id, {"type": "disputes", "target": claim.id}, at(19, 10)),
+                ALICE,
+            ),
+        )
+        synced(
+            newsline,
+            app.retract(RetractOccurrence.from_body(denial.id, {"reason": "wrong"}, at(19, 14)), ALICE),
+        )
         states = [newsline.timeline.reader.occurrence(claim.id, as_of=at(19, h)) for h in (9, 11, 15)]
         assert [s and s["status"] for s in states] == ["reported", "disputed", "reported"]
         retracted = newsline.timeline.reader.occurrence(denial.id)
@@ -137,9 +164,13 @@ class TestStatus:
 
     def test_corroboration(self, newsline: Newsline) -> None:
         app = newsline.app
-        claim = synced(newsline, app.report_occurrence(fields(kind="claim"), at(19, 8), ALICE))
+        claim = synced(
+            newsline, app.report(ReportOccurrence.from_body(fields(kind="claim"), at(19, 8)), ALICE)
+        )
         relation = [{"type": "corroborates", "target": str(claim.id)}]
-        other = synced(newsline, app.report_occurrence(fields(relations=relation), at(19, 9), ALICE))
+        other = synced(
+            newsline, app.report(ReportOccurrence.from_body(fields(relations=relation), at(19, 9)), ALICE)
+        )
         view = newsline.timeline.reader.occurrence(claim.id)
         assert view is not None
         assert (view["status"], view["corroborated_by"]) == ("corroborated", [str(other.id)])
@@ -148,9 +179,12 @@ class TestStatus:
 class TestTimelineQueries:
     def test_month_precision_matches_any_day_of_its_month(self, newsline: Newsline) -> None:
         app = newsline.app
-        app.create_story({"slug": "months", "title": "Months"}, ALICE)
+        app.create_story(CreateStory.from_body({"slug": "months", "title": "Months"}), ALICE)
         written = synced(
-            newsline, app.report_occurrence(fields(occurred="2014-04", stories=["months"]), at(19), ALICE)
+            newsline,
+            app.report(
+                ReportOccurrence.from_body(fields(occurred="2014-04", stories=["months"]), at(19)), ALICE
+            ),
         )
         query = TimelineQuery(
             story="months", start=at(1) - timedelta(days=20), end=at(1) - timedelta(days=19)
@@ -161,12 +195,18 @@ class TestTimelineQueries:
 
     def test_order_is_occurred_start_then_reported_at_then_id(self, newsline: Newsline) -> None:
         app = newsline.app
-        app.create_story({"slug": "order", "title": "Order"}, ALICE)
-        later = app.report_occurrence(fields(occurred="2014-05-02", stories=["order"]), at(19, 8), ALICE)
-        second = app.report_occurrence(fields(occurred="2014-05-01", stories=["order"]), at(19, 9), ALICE)
+        app.create_story(CreateStory.from_body({"slug": "order", "title": "Order"}), ALICE)
+        later = app.report(
+            ReportOccurrence.from_body(fields(occurred="2014-05-02", stories=["order"]), at(19, 8)), ALICE
+        )
+        second = app.report(
+            ReportOccurrence.from_body(fields(occurred="2014-05-01", stories=["order"]), at(19, 9)), ALICE
+        )
         first = synced(
             newsline,
-            app.report_occurrence(fields(occurred="2014-05-01", stories=["order"]), at(19, 7), ALICE),
+            app.report(
+                ReportOccurrence.from_body(fields(occurred="2014-05-01", stories=["order"]), at(19, 7)), ALICE
+            ),
         )
         del later
         items = newsline.timeline.reader.timeline(TimelineQuery(story="order")).items
@@ -174,9 +214,12 @@ class TestTimelineQueries:
 
     def test_pages_follow_on_without_gaps(self, newsline: Newsline) -> None:
         app = newsline.app
-        app.create_story({"slug": "pages", "title": "Pages"}, ALICE)
+        app.create_story(CreateStory.from_body({"slug": "pages", "title": "Pages"}), ALICE)
         written = [
-            app.report_occurrence(fields(occurred=f"2014-05-{day:02d}", stories=["pages"]), at(19), ALICE)
+            app.report(
+                ReportOccurrence.from_body(fields(occurred=f"2014-05-{day:02d}", stories=["pages"]), at(19)),
+                ALICE,
+            )
             for day in range(1, 8)
         ]
         synced(newsline, written[-1])
@@ -194,7 +237,10 @@ class TestTimelineQueries:
         app = newsline.app
         written = synced(
             newsline,
-            app.report_occurrence(fields(title="Kindergarten used as firing position"), at(19), ALICE),
+            app.report(
+                ReportOccurrence.from_body(fields(title="Kindergarten used as firing position"), at(19)),
+                ALICE,
+            ),
         )
         items = newsline.timeline.reader.timeline(TimelineQuery(text="kindergartens")).items
         assert str(written.id) in [item["id"] for item in items]
@@ -202,7 +248,7 @@ class TestTimelineQueries:
 
 def test_processing_an_event_twice_changes_nothing(newsline: Newsline) -> None:
     app = newsline.app
-    written = synced(newsline, app.report_occurrence(fields(), at(19), ALICE))
+    written = synced(newsline, app.report(ReportOccurrence.from_body(fields(), at(19)), ALICE))
     before = view_checksums(newsline)
     notification = app.recorder.select_notifications(start=written.position, limit=1)[0]
     from eventsourcing.persistence import Tracking
@@ -222,7 +268,7 @@ def test_a_process_started_later_does_not_wait_for_what_its_views_already_hold(
     database_url: str, newsline: Newsline
 ) -> None:
     """Its runners have nothing to apply, so only the tracking table tells the waiter."""
-    written = synced(newsline, newsline.app.report_occurrence(fields(), at(19, 8), ALICE))
+    written = synced(newsline, newsline.app.report(ReportOccurrence.from_body(fields(), at(19, 8)), ALICE))
     later = build(settings_for(database_url, newsline.settings.database_schema))
     try:
         assert later.wait_for_views(written.position, timeout=5)

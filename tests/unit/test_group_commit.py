@@ -12,7 +12,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
-from domain.group_commit import GroupCommit
+from adapters.group_commit import GroupCommit
 
 
 class Note(Aggregate):

@@ -8,6 +8,8 @@ from uuid import uuid4
 
 import pytest
 
+from adapters.unit_of_work import StoreUnitOfWork
+from domain.commands import AmendOccurrence, CreateStory, LinkOccurrence, ReportOccurrence, RetractOccurrence
 from domain.errors import (
     Conflict,
     IdempotencyKeyReused,
@@ -37,7 +39,7 @@ def fields(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def app() -> NewslineApplication:
-    return NewslineApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    return NewslineApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, unit_of_work=StoreUnitOfWork)
 
 
 def errors_of(failure: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]:
@@ -46,7 +48,7 @@ def errors_of(failure: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]
 
 class TestReporting:
     def test_records_a_reported_event_with_normalised_fields(self, app: NewslineApplication) -> None:
-        written = app.report_occurrence(fields(title="  Checkpoint shelled  "), T0, ALICE)
+        written = app.report(ReportOccurrence.from_body(fields(title="  Checkpoint shelled  "), T0), ALICE)
         occurrence = app.get_occurrence(written.id)
         assert written.version == 1 and written.position == 1
         assert occurrence.latest_state()["title"] == "Checkpoint shelled"
@@ -57,12 +59,12 @@ class TestReporting:
 
     def test_keeps_a_known_id_once(self, app: NewslineApplication) -> None:
         known = uuid4()
-        written = app.report_occurrence(fields(), T0, ALICE, occurrence_id=known)
+        written = app.report(ReportOccurrence.from_body(fields(), T0, known), ALICE)
         assert written.id == known and app.get_occurrence(known).version == 1
-        again = app.report_occurrence(fields(), T0, ALICE, occurrence_id=known)
+        again = app.report(ReportOccurrence.from_body(fields(), T0, known), ALICE)
         assert again.replayed and again.id == known
         with pytest.raises(Conflict):
-            app.report_occurrence(fields(title="Other"), T0, ALICE, occurrence_id=known)
+            app.report(ReportOccurrence.from_body(fields(title="Other"), T0, known), ALICE)
         assert app.get_occurrence(known).latest_state()["title"] == "Checkpoint shelled near Slaviansk"
 
     @pytest.mark.parametrize(
@@ -86,76 +88,104 @@ class TestReporting:
         self, app: NewslineApplication, override: dict[str, Any], field: str
     ) -> None:
         with pytest.raises(ValidationFailed) as failure:
-            app.report_occurrence(fields(**override), T0, ALICE)
+            app.report(ReportOccurrence.from_body(fields(**override), T0), ALICE)
         assert field in errors_of(failure)
         assert app.recorder.max_notification_id() in (None, 0)
 
     def test_reported_at_may_not_be_in_the_future(self, app: NewslineApplication) -> None:
         with pytest.raises(ValidationFailed) as failure:
-            app.report_occurrence(fields(), datetime.now(UTC) + timedelta(hours=1), ALICE)
+            app.report(ReportOccurrence.from_body(fields(), datetime.now(UTC) + timedelta(hours=1)), ALICE)
         assert "reported_at" in errors_of(failure)
-        written = app.report_occurrence(fields(), T0, ALICE)
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
         with pytest.raises(ValidationFailed):
-            app.amend_occurrence(
-                written.id, {"title": "x"}, "r", datetime.now(UTC) + timedelta(days=1), None, ALICE
+            app.amend(
+                AmendOccurrence.from_body(
+                    written.id, {"title": "x", "reason": "r"}, datetime.now(UTC) + timedelta(days=1)
+                ),
+                ALICE,
             )
 
     def test_stories_must_exist(self, app: NewslineApplication) -> None:
         with pytest.raises(ValidationFailed) as failure:
-            app.report_occurrence(fields(stories=["nowhere"]), T0, ALICE)
+            app.report(ReportOccurrence.from_body(fields(stories=["nowhere"]), T0), ALICE)
         assert "stories.0" in errors_of(failure)
-        app.create_story({"slug": "nowhere", "title": "Nowhere"}, ALICE)
-        assert app.report_occurrence(fields(stories=["nowhere"]), T0, ALICE).version == 1
+        app.create_story(CreateStory.from_body({"slug": "nowhere", "title": "Nowhere"}), ALICE)
+        assert app.report(ReportOccurrence.from_body(fields(stories=["nowhere"]), T0), ALICE).version == 1
 
     def test_relation_targets_must_exist(self, app: NewslineApplication) -> None:
         with pytest.raises(ValidationFailed) as failure:
-            app.report_occurrence(fields(relations=[{"type": "disputes", "target": str(uuid4())}]), T0, ALICE)
+            app.report(
+                ReportOccurrence.from_body(
+                    fields(relations=[{"type": "disputes", "target": str(uuid4())}]), T0
+                ),
+                ALICE,
+            )
         assert "relations.0.target" in errors_of(failure)
 
     def test_same_idempotency_key_and_body_replays_without_writing(self, app: NewslineApplication) -> None:
-        request = Request(by="alice", idempotency_key="k1", request_hash="h1")
-        first = app.report_occurrence(fields(), T0, request)
+        request = Request(by="alice", idempotency_key="k1")
+        first = app.report(ReportOccurrence.from_body(fields(), T0), request)
         head = app.recorder.max_notification_id()
-        again = app.report_occurrence(fields(), T0, request)
+        again = app.report(ReportOccurrence.from_body(fields(), T0), request)
         assert first.id == again.id == occurrence_id_for_key("k1")
         assert again.replayed and again.version == 1
         assert app.recorder.max_notification_id() == head
 
     def test_same_idempotency_key_with_another_body_conflicts(self, app: NewslineApplication) -> None:
-        app.report_occurrence(fields(), T0, Request(by="alice", idempotency_key="k2", request_hash="h1"))
-        with pytest.raises(IdempotencyKeyReused):
-            app.report_occurrence(fields(), T0, Request(by="alice", idempotency_key="k2", request_hash="h2"))
-
-    def test_a_key_is_global_across_operations(self, app: NewslineApplication) -> None:
-        written = app.report_occurrence(fields(), T0, ALICE)
-        app.retract_occurrence(
-            written.id, "gone", None, None, Request(by="alice", idempotency_key="k3", request_hash="retract")
+        app.report(
+            ReportOccurrence.from_body(fields(), T0),
+            Request(by="alice", idempotency_key="k2"),
         )
         with pytest.raises(IdempotencyKeyReused):
-            app.report_occurrence(
-                fields(), T0, Request(by="alice", idempotency_key="k3", request_hash="report")
+            app.report(
+                ReportOccurrence.from_body(fields(title="Another body"), T0),
+                Request(by="alice", idempotency_key="k2"),
+            )
+
+    def test_a_key_is_global_across_operations(self, app: NewslineApplication) -> None:
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
+        app.retract(
+            RetractOccurrence.from_body(written.id, {"reason": "gone"}),
+            Request(by="alice", idempotency_key="k3"),
+        )
+        with pytest.raises(IdempotencyKeyReused):
+            app.report(
+                ReportOccurrence.from_body(fields(), T0),
+                Request(by="alice", idempotency_key="k3"),
             )
         with pytest.raises(IdempotencyKeyReused):
             app.create_story(
-                {"slug": "s", "title": "S"}, Request(by="alice", idempotency_key="k3", request_hash="story")
+                CreateStory.from_body({"slug": "s", "title": "S"}),
+                Request(by="alice", idempotency_key="k3"),
             )
 
 
 class TestRevising:
     def test_amendment_may_not_predate_the_first_report(self, app: NewslineApplication) -> None:
-        written = app.report_occurrence(fields(), T0, ALICE)
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
         with pytest.raises(ValidationFailed) as failure:
-            app.amend_occurrence(written.id, {"title": "x"}, "fix", T0 - timedelta(hours=1), None, ALICE)
+            app.amend(
+                AmendOccurrence.from_body(
+                    written.id, {"title": "x", "reason": "fix"}, T0 - timedelta(hours=1)
+                ),
+                ALICE,
+            )
         assert "reported_at" in errors_of(failure)
         assert app.get_occurrence(written.id).version == 1
 
     def test_late_older_amendment_is_accepted(self, app: NewslineApplication) -> None:
-        written = app.report_occurrence(fields(), T0, ALICE)
-        app.amend_occurrence(
-            written.id, {"figures": {"killed": 2}}, "toll", T0 + timedelta(days=1), None, ALICE
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
+        app.amend(
+            AmendOccurrence.from_body(
+                written.id, {"figures": {"killed": 2}, "reason": "toll"}, T0 + timedelta(days=1)
+            ),
+            ALICE,
         )
-        app.amend_occurrence(
-            written.id, {"figures": {"injured": 4}}, "wire", T0 + timedelta(hours=4), None, ALICE
+        app.amend(
+            AmendOccurrence.from_body(
+                written.id, {"figures": {"injured": 4}, "reason": "wire"}, T0 + timedelta(hours=4)
+            ),
+            ALICE,
         )
         state = app.get_occurrence(written.id).latest_state()
         assert state["figures"] == {"killed": 2, "injured": 4}
@@ -173,76 +203,88 @@ class TestRevising:
     def test_rejects_invalid_patches(
         self, app: NewslineApplication, patch: dict[str, Any], field: str
     ) -> None:
-        written = app.report_occurrence(fields(), T0, ALICE)
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
         with pytest.raises(ValidationFailed) as failure:
-            app.amend_occurrence(written.id, patch, "fix", None, None, ALICE)
+            app.amend(AmendOccurrence.from_body(written.id, {**patch, "reason": "fix"}), ALICE)
         assert field in errors_of(failure)
 
     def test_reason_is_required(self, app: NewslineApplication) -> None:
-        written = app.report_occurrence(fields(), T0, ALICE)
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
         with pytest.raises(ValidationFailed):
-            app.amend_occurrence(written.id, {"title": "x"}, "   ", None, None, ALICE)
+            app.amend(AmendOccurrence.from_body(written.id, {"title": "x", "reason": "   "}), ALICE)
 
     def test_stale_expected_version_is_refused(self, app: NewslineApplication) -> None:
-        written = app.report_occurrence(fields(), T0, ALICE)
-        app.amend_occurrence(written.id, {"title": "v2"}, "fix", None, None, ALICE, expected_version=1)
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
+        app.amend(AmendOccurrence.from_body(written.id, {"title": "v2", "reason": "fix"}), ALICE, 1)
         with pytest.raises(StaleVersion):
-            app.amend_occurrence(written.id, {"title": "v3"}, "fix", None, None, ALICE, expected_version=1)
+            app.amend(AmendOccurrence.from_body(written.id, {"title": "v3", "reason": "fix"}), ALICE, 1)
 
     def test_unknown_occurrence(self, app: NewslineApplication) -> None:
         with pytest.raises(OccurrenceNotFound):
-            app.retract_occurrence(uuid4(), "gone", None, None, ALICE)
+            app.retract(RetractOccurrence.from_body(uuid4(), {"reason": "gone"}), ALICE)
 
     def test_retraction_closes_the_occurrence_to_later_reports(self, app: NewslineApplication) -> None:
-        written = app.report_occurrence(fields(), T0, ALICE)
-        app.retract_occurrence(written.id, "withdrawn", T0 + timedelta(days=2), None, ALICE)
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
+        app.retract(
+            RetractOccurrence.from_body(written.id, {"reason": "withdrawn"}, T0 + timedelta(days=2)), ALICE
+        )
         with pytest.raises(Conflict):
-            app.retract_occurrence(written.id, "again", None, None, ALICE)
+            app.retract(RetractOccurrence.from_body(written.id, {"reason": "again"}), ALICE)
         with pytest.raises(Conflict):
-            app.amend_occurrence(written.id, {"title": "x"}, "late", T0 + timedelta(days=3), None, ALICE)
+            app.amend(
+                AmendOccurrence.from_body(
+                    written.id, {"title": "x", "reason": "late"}, T0 + timedelta(days=3)
+                ),
+                ALICE,
+            )
         # A report older than the retraction still folds in before it.
-        app.amend_occurrence(written.id, {"title": "older"}, "wire", T0 + timedelta(days=1), None, ALICE)
+        app.amend(
+            AmendOccurrence.from_body(
+                written.id, {"title": "older", "reason": "wire"}, T0 + timedelta(days=1)
+            ),
+            ALICE,
+        )
         assert app.get_occurrence(written.id).version == 3
 
     def test_relations_are_unique_and_never_to_self(self, app: NewslineApplication) -> None:
-        claim = app.report_occurrence(fields(kind="claim"), T0, ALICE)
-        denial = app.report_occurrence(fields(kind="denial"), T0, ALICE)
-        app.link_occurrence(denial.id, "disputes", claim.id, None, None, ALICE)
+        claim = app.report(ReportOccurrence.from_body(fields(kind="claim"), T0), ALICE)
+        denial = app.report(ReportOccurrence.from_body(fields(kind="denial"), T0), ALICE)
+        app.link(LinkOccurrence.from_body(denial.id, {"type": "disputes", "target": claim.id}), ALICE)
         with pytest.raises(Conflict):
-            app.link_occurrence(denial.id, "disputes", claim.id, None, None, ALICE)
+            app.link(LinkOccurrence.from_body(denial.id, {"type": "disputes", "target": claim.id}), ALICE)
         with pytest.raises(ValidationFailed):
-            app.link_occurrence(denial.id, "disputes", denial.id, None, None, ALICE)
+            app.link(LinkOccurrence.from_body(denial.id, {"type": "disputes", "target": denial.id}), ALICE)
 
     def test_revisions_per_occurrence_are_capped(
         self, app: NewslineApplication, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr("domain.occurrence.MAX_REVISIONS", 3)
-        written = app.report_occurrence(fields(), T0, ALICE)
-        app.amend_occurrence(written.id, {"title": "2"}, "fix", None, None, ALICE)
-        app.amend_occurrence(written.id, {"title": "3"}, "fix", None, None, ALICE)
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
+        app.amend(AmendOccurrence.from_body(written.id, {"title": "2", "reason": "fix"}), ALICE)
+        app.amend(AmendOccurrence.from_body(written.id, {"title": "3", "reason": "fix"}), ALICE)
         with pytest.raises(Conflict):
-            app.amend_occurrence(written.id, {"title": "4"}, "fix", None, None, ALICE)
+            app.amend(AmendOccurrence.from_body(written.id, {"title": "4", "reason": "fix"}), ALICE)
 
     def test_idempotent_revision_replays(self, app: NewslineApplication) -> None:
-        written = app.report_occurrence(fields(), T0, ALICE)
-        request = Request(by="alice", idempotency_key="r1", request_hash="h")
-        first = app.retract_occurrence(written.id, "withdrawn", None, None, request)
-        again = app.retract_occurrence(written.id, "withdrawn", None, None, request)
+        written = app.report(ReportOccurrence.from_body(fields(), T0), ALICE)
+        request = Request(by="alice", idempotency_key="r1")
+        first = app.retract(RetractOccurrence.from_body(written.id, {"reason": "withdrawn"}), request)
+        again = app.retract(RetractOccurrence.from_body(written.id, {"reason": "withdrawn"}), request)
         assert again.replayed and again.version == first.version == 2
 
 
 class TestStories:
     def test_story_creation_replays_with_its_key(self, app: NewslineApplication) -> None:
-        request = Request(by="alice", idempotency_key="s1", request_hash="h")
-        first = app.create_story({"slug": "border", "title": "Border"}, request)
-        again = app.create_story({"slug": "border", "title": "Border"}, request)
+        request = Request(by="alice", idempotency_key="s1")
+        first = app.create_story(CreateStory.from_body({"slug": "border", "title": "Border"}), request)
+        again = app.create_story(CreateStory.from_body({"slug": "border", "title": "Border"}), request)
         assert again.replayed and again.id == first.id
 
     def test_a_slug_is_taken_once(self, app: NewslineApplication) -> None:
-        app.create_story({"slug": "border", "title": "Border"}, ALICE)
+        app.create_story(CreateStory.from_body({"slug": "border", "title": "Border"}), ALICE)
         with pytest.raises(Conflict):
-            app.create_story({"slug": "border", "title": "Other"}, ALICE)
+            app.create_story(CreateStory.from_body({"slug": "border", "title": "Other"}), ALICE)
 
     def test_slugs_are_lowercase_words(self, app: NewslineApplication) -> None:
         with pytest.raises(ValidationFailed):
-            app.create_story({"slug": "Not A Slug", "title": "x"}, ALICE)
+            app.create_story(CreateStory.from_body({"slug": "Not A Slug", "title": "x"}), ALICE)

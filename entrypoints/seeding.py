@@ -7,7 +7,6 @@ idempotent.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from domain.commands import CreateStory, ReportOccurrence, Request
 from domain.errors import Conflict
-from domain.service import NewslineApplication, Request, occurrence_id_for_key
+from domain.service import NewslineApplication, occurrence_id_for_key
 
 SEED_PRINCIPAL = "seed"
 DEFAULT_SEED_FILE = Path(__file__).resolve().parent.parent / "seeds" / "occurrences.json"
@@ -53,14 +53,15 @@ def load(
     return report
 
 
-def _request(key: str, body: Any) -> Request:
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    return Request(by=SEED_PRINCIPAL, idempotency_key=seed_key(key), request_hash=digest)
+def _request(key: str, item: dict[str, Any]) -> Request:
+    # Version 0.2 fingerprinted a seed write by its seed item as the file states it.
+    return Request(by=SEED_PRINCIPAL, idempotency_key=seed_key(key), document_0_2=item)
 
 
 def _seed_story(app: NewslineApplication, story: dict[str, Any], report: SeedReport) -> None:
     try:
-        written = app.create_story(story, _request(f"story:{story['slug']}", story))
+        command = CreateStory.from_body(story)
+        written = app.create_story(command, _request(f"story:{story['slug']}", story))
     except Conflict:  # created earlier by someone else: keep theirs
         report.unchanged += 1
         return
@@ -73,8 +74,8 @@ def _seed_occurrence(app: NewslineApplication, item: dict[str, Any], report: See
         {"type": relation["type"], "target": str(occurrence_id_for_key(seed_key(relation["target"])))}
         for relation in item.get("relations", [])
     ]
-    reported_at = datetime.fromisoformat(item["reported_at"])
-    written = app.report_occurrence(fields, reported_at, _request(item["key"], item))
+    command = ReportOccurrence.from_body(fields, datetime.fromisoformat(item["reported_at"]))
+    written = app.report(command, _request(item["key"], item))
     _count(report, written.replayed, written.position, "occurrences_created")
 
 

@@ -1,0 +1,193 @@
+"""`newsline import`: stories, occurrences and revisions from NDJSON, one per line.
+
+The line format is `adapters.ndjson`'s. Lines are written in batches, each
+batch in one transaction, and a bad line is reported with its number while
+the good ones are kept. Importing the same file twice writes nothing the
+second time: a story or an occurrence with a known id is compared with what
+is stored, and every other line carries an idempotency key (its own, or one
+derived from its content).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from adapters import ndjson
+from adapters.aggregates import load_aggregates
+from adapters.write_batch import WriteBatch
+from domain.commands import AmendOccurrence, LinkOccurrence, ReportOccurrence
+from domain.errors import Conflict, NewslineError
+from domain.idempotency import IdempotencyKey
+from domain.service import NewslineApplication, Written, occurrence_id_for_key
+from domain.story import Story
+
+# Lines per transaction: large enough to amortise the commit and the lookups.
+BATCH_LINES = 1000
+# Aggregates remembered between batches, so revisions find their occurrence
+# without a query; bounded so that memory stays flat.
+KNOWN_LIMIT = 100_000
+
+_LINE_ERRORS = (NewslineError, ValueError, KeyError, TypeError)
+# A line as read: its command, or why it has none.
+_Read = ndjson.Line | ndjson.StoryLine | str
+
+
+@dataclass
+class ImportReport:
+    written: int = 0
+    replayed: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    last_position: int | None = None
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    text: str
+
+
+def import_file(
+    app: NewslineApplication,
+    path: Path,
+    *,
+    batch_lines: int = BATCH_LINES,
+    progress: Callable[[int], None] = lambda done: None,
+) -> ImportReport:
+    """Import every line of `path`; `progress` is told the bytes read so far."""
+    report = ImportReport()
+    known: OrderedDict[UUID, Aggregate | None] = OrderedDict()
+    try:
+        for lines, done in _batches(path, batch_lines, report):
+            saved = _import_batch(app, lines, known)
+            if saved is None:  # a concurrent writer got in the way: one line at a time
+                known.clear()
+                saved = [_outcome(app, line) for line in lines], None
+            outcomes, position = saved
+            for number, outcome in outcomes:
+                _tally(report, number, outcome)
+            report.last_position = position or report.last_position
+            while len(known) > KNOWN_LIMIT:
+                known.popitem(last=False)
+            # What outlives a batch (mostly the aggregates remembered) leaves the
+            # garbage collector's sight: otherwise each full collection walks all
+            # of them again, and a million-line import spends a fifth of its time
+            # there, more the longer it runs. They hold no reference cycles, so
+            # reference counting still frees them when they are forgotten.
+            gc.freeze()
+            progress(done)
+    finally:
+        gc.unfreeze()
+    return report
+
+
+def _batches(path: Path, size: int, report: ImportReport) -> Iterator[tuple[list[_Line], int]]:
+    batch: list[_Line] = []
+    done = 0
+    with path.open("rb") as file:
+        for number, raw in enumerate(file, start=1):
+            done += len(raw)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                report.errors.append((number, f"not UTF-8 ({error.reason} at byte {error.start})"))
+                continue
+            if text.strip():
+                batch.append(_Line(number, text))
+            if len(batch) == size:
+                yield batch, done
+                batch = []
+    yield batch, done
+
+
+def _import_batch(
+    app: NewslineApplication, lines: Sequence[_Line], known: OrderedDict[UUID, Aggregate | None]
+) -> tuple[list[tuple[int, Written | str]], int | None] | None:
+    """Write a batch in one transaction: each line's outcome, and the batch's position."""
+    items = [(line.number, _read(line.text)) for line in lines]
+    wanted = {id_ for _, item in items if not isinstance(item, str) for id_ in _ids_read(item)}
+    known.update(load_aggregates(app, [id_ for id_ in wanted if id_ not in known]))
+    batch = WriteBatch(app, app.writes, known)
+    outcomes = [(number, _apply(app, item, batch)) for number, item in items]
+    try:
+        position = batch.commit()
+    except IntegrityError:
+        return None
+    return outcomes, position
+
+
+def _outcome(app: NewslineApplication, line: _Line) -> tuple[int, Written | str]:
+    return line.number, _apply(app, _read(line.text), None)
+
+
+def _tally(report: ImportReport, number: int, outcome: Written | str) -> None:
+    if isinstance(outcome, str):
+        report.errors.append((number, outcome))
+    elif outcome.replayed:
+        report.replayed += 1
+    else:
+        report.written += 1
+        report.last_position = outcome.position or report.last_position
+
+
+def _read(text: str) -> _Read:
+    try:
+        return ndjson.read(text)
+    except ndjson.NotALine as error:
+        return str(error)
+    except _LINE_ERRORS as error:
+        return _error(error)
+
+
+def _error(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _ids_read(item: ndjson.Line | ndjson.StoryLine) -> Iterator[UUID]:
+    """The aggregates a line will read, to fetch a whole batch's in one query."""
+    if isinstance(item, ndjson.StoryLine):
+        yield Story.create_id(str(item.story.get("slug")))
+        return
+    command, key = item.command, item.request.idempotency_key
+    if key is not None:
+        yield IdempotencyKey.create_id(key)
+        if isinstance(command, ReportOccurrence):  # a report's id may come from its key
+            yield occurrence_id_for_key(key)
+    if isinstance(command, ReportOccurrence):
+        if command.occurrence_id is not None:
+            yield command.occurrence_id
+        yield from (UUID(relation["target"]) for relation in command.fields["relations"])
+        slugs = command.fields["stories"]
+    else:
+        yield command.occurrence_id
+        if isinstance(command, LinkOccurrence):
+            yield command.target
+        slugs = command.patch.get("stories") or [] if isinstance(command, AmendOccurrence) else []
+    yield from (Story.create_id(slug) for slug in slugs)
+
+
+def _apply(app: NewslineApplication, item: _Read, batch: WriteBatch | None) -> Written | str:
+    if isinstance(item, str):
+        return item
+    try:
+        if isinstance(item, ndjson.StoryLine):
+            return _import_story(app, item, batch)
+        return app.handle(item.command, item.request, unit=batch)
+    except _LINE_ERRORS as error:
+        return _error(error)
+
+
+def _import_story(app: NewslineApplication, line: ndjson.StoryLine, batch: WriteBatch | None) -> Written:
+    existing = app.find_story(str(line.story.get("slug")), batch)
+    if existing is None:
+        return app.create_story(line.command(), line.request, batch)
+    if line.states(existing.title, existing.description):
+        return Written(existing.id, existing.version, None, replayed=True)
+    raise Conflict(f"story {existing.slug!r} already exists with another title or description")
