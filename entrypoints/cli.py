@@ -196,12 +196,19 @@ def seed() -> None:
 
 
 @cli.command(cls=_Command)
-def rebuild() -> None:
+def rebuild(
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            help="processes building the timeline, by partitions of the occurrences [default: cores]"
+        ),
+    ] = None,
+) -> None:
     """Replay the event log into fresh views (stop other Newsline processes first)."""
     newsline = _build(_settings(), run_projections=False, role="rebuild")
     try:
         with _progress("rebuilding", newsline.head()) as advance:
-            head = newsline.rebuild(advance)
+            head = newsline.rebuild(advance, processes)
         typer.echo(f"rebuilt every view up to position {head}")
     finally:
         newsline.close()

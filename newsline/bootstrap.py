@@ -7,6 +7,7 @@ built at import time.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,11 +81,15 @@ class Newsline:
         """Each view's applied position, by view name."""
         return {spec.name: spec.view.position() for spec in self.specs}
 
-    def rebuild(self, progress: Callable[[int], None] = lambda position: None) -> int:
+    def rebuild(
+        self, progress: Callable[[int], None] = lambda position: None, processes: int | None = None
+    ) -> int:
         """Replay the log into fresh views; the position rebuilt to.
 
         No other process may run the views meanwhile. `progress` is told the
-        position the slowest view has reached.
+        position the slowest view has reached. With more than one process
+        (by default one per core), the timeline is built by partitions of
+        the occurrences in child processes.
         """
         if self.projections is not None:
             self.projections.stop()
@@ -93,10 +98,17 @@ class Newsline:
             view.drop_tables()
             view.create_table()
             view.drop_reader_indexes()  # built once the rows are in: quicker than row by row
-        self.start_projections()
         head = self.head()
-        while not self.wait_for_views(head, timeout=0.5):
-            progress(min(view.position() for view in self.views))
+        count = processes or os.cpu_count() or 1
+        if count > 1:
+            from newsline.rebuilding import rebuild_in_partitions  # it builds Newslines: imports this module
+
+            rebuild_in_partitions(self, head, count, progress)
+            self.start_projections()  # from the head on, as after a rebuild in one process
+        else:
+            self.start_projections()
+            while not self.wait_for_views(head, timeout=0.5):
+                progress(min(view.position() for view in self.views))
         progress(head)
         for view in self.views:
             view.create_reader_indexes()

@@ -46,6 +46,8 @@ class View(PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)  # type: ignore[arg-type]
         self._position_changed = threading.Condition()
         self._position = 0
+        # Whose position this instance reads and moves: the view's own, or a partition's.
+        self.tracking_name = APPLICATION_NAME
         self.sql_create_statements.extend(self._ddl([*self.schema_ddl(), *self._reader_index_ddl()]))
         self.sql_create_statements.append(
             SQL("INSERT INTO {0}.{1} VALUES ({2}, 0) ON CONFLICT DO NOTHING").format(
@@ -102,19 +104,57 @@ class View(PostgresTrackingRecorder):
                 SQL("SELECT notification_id FROM {0}.{1} WHERE application_name = %s FOR UPDATE").format(
                     Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
                 ),
-                (APPLICATION_NAME,),
+                (self.tracking_name,),
             )
             row = cursor.fetchone()
             applied = row["notification_id"] if row is not None else 0
             if applied < through:
                 work(cursor, applied)
-                self._insert_tracking(cursor, Tracking(APPLICATION_NAME, through))
+                self._insert_tracking(cursor, Tracking(self.tracking_name, through))
         with self._position_changed:
             self._position = max(self._position, through)
             self._position_changed.notify_all()
 
     def position(self) -> int:
-        return self.max_tracking_id(APPLICATION_NAME) or 0
+        return self.max_tracking_id(self.tracking_name) or 0
+
+    def track_as(self, name: str) -> None:
+        """Read and move the position tracked as `name` (a partition's) from now on."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                SQL("INSERT INTO {0} VALUES (%s, 0) ON CONFLICT DO NOTHING").format(
+                    self.table(self.tracking_table_name)
+                ),
+                (name,),
+            )
+        self.tracking_name = name
+        with self._position_changed:
+            self._position = 0
+
+    def positions(self, prefix: str) -> list[int]:
+        """The positions tracked under names starting with `prefix` (the partitions')."""
+        statement = SQL("SELECT notification_id FROM {0} WHERE starts_with(application_name, %s)")
+        with self.reading() as cursor:
+            rows = cursor.execute(
+                statement.format(self.table(self.tracking_table_name)), (prefix,)
+            ).fetchall()
+        return [int(row["notification_id"]) for row in rows]
+
+    def join_positions(self, prefix: str, through: int) -> None:
+        """Record that the view holds every event up to `through`, the partitions'
+        positions (names starting with `prefix`) merged into its own, atomically."""
+        tracking = self.table(self.tracking_table_name)
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                SQL("DELETE FROM {0} WHERE starts_with(application_name, %s)").format(tracking), (prefix,)
+            )
+            cursor.execute(
+                SQL("UPDATE {0} SET notification_id = %s WHERE application_name = %s").format(tracking),
+                (through, APPLICATION_NAME),
+            )
+        with self._position_changed:
+            self._position = max(self._position, through)
+            self._position_changed.notify_all()
 
     def wait_for(self, position: int, timeout: float, *, applied_here: bool = False) -> bool:
         """Block until this view has applied `position`; False on timeout.
@@ -169,6 +209,12 @@ class View(PostgresTrackingRecorder):
             cursor.execute(
                 SQL("UPDATE {0} SET notification_id = 0 WHERE application_name = {1}").format(
                     self.table(self.tracking_table_name), Literal(APPLICATION_NAME)
+                )
+            )
+            # Partitions of a rebuild that never finished.
+            cursor.execute(
+                SQL("DELETE FROM {0} WHERE starts_with(application_name, {1})").format(
+                    self.table(self.tracking_table_name), Literal(f"{APPLICATION_NAME}:")
                 )
             )
         with self._position_changed:

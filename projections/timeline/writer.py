@@ -138,6 +138,9 @@ class TimelineWriter:
     def _insert_entities(self, cursor: Cursor[DictRow], entities: dict[str, list[Any]]) -> None:
         if not entities:
             return
+        # In key order: processes building partitions of the view at once then
+        # take the rows' locks in the same order, and never deadlock.
+        entities = dict(sorted(entities.items()))
         cursor.execute(
             self._tables.sql(
                 "INSERT INTO {entities} SELECT * FROM unnest(%s::text[], %s::text[], %s::bool[], %s::bool[])"

@@ -1,0 +1,88 @@
+"""`newsline rebuild` in several processes: the timeline by partitions of the occurrences.
+
+Each child process builds the timeline rows of one partition (a range of
+occurrence ids, `projections.partitions`), reading only that partition's
+events and committing each batch with its own tracking position, while this
+process builds the story catalogue. Once every partition has reached the
+head, the partitions' positions are merged into the view's own in one
+transaction: from then on the view reads as if one runner had built it, and
+`newsline serve` or `worker` carry on from the head. A rebuild stopped before
+that leaves the view's position at 0: run the rebuild again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from adapters import logs
+from newsline.bootstrap import Newsline, build
+from newsline.settings import Settings
+from projections.base import Logged
+from projections.partitions import TRACKING_PREFIX, Partition, partitions, select_notifications
+from projections.runner import ProjectionGroup, ViewSpec
+from projections.stories import StoryProjection
+from projections.timeline import TimelineProjection
+
+
+def rebuild_in_partitions(newsline: Newsline, head: int, count: int, progress: Callable[[int], None]) -> None:
+    """Build the (emptied) views up to `head` with `count` processes for the timeline."""
+    settings = newsline.settings.model_copy(update={"database_url": newsline.database_url()})
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(
+            target=_build_partition,
+            args=(settings, partition, head),
+            name=f"newsline-rebuild-{partition.index + 1}",
+            daemon=True,
+        )
+        for partition in partitions(count)
+    ]
+    for child in children:
+        child.start()
+    story_spec = ViewSpec(StoryProjection(newsline.stories))
+    stories = ProjectionGroup([story_spec], newsline.app, settings.projection_batch_size)
+    stories.start()
+    try:
+        while True:
+            reached = [newsline.stories.position(), *newsline.timeline.positions(TRACKING_PREFIX)]
+            if len(reached) == count + 1 and min(reached) >= head:
+                break
+            progress(min(reached) if len(reached) == count + 1 else 0)
+            failed = [child.name for child in children if child.exitcode not in (None, 0)]
+            if failed:
+                raise RuntimeError(f"rebuilding stopped in {', '.join(failed)}; run the rebuild again")
+            time.sleep(0.25)
+    finally:
+        stories.stop()
+        for child in children:
+            child.join(timeout=30)
+            if child.is_alive():
+                child.terminate()
+    newsline.timeline.join_positions(TRACKING_PREFIX, head)
+
+
+def _build_partition(settings: Settings, partition: Partition, head: int) -> None:
+    """The child: the timeline rows of one partition, up to `head`."""
+    logs.configure(settings.log_format)
+    newsline = build(settings, run_projections=False, role="rebuild")
+    try:
+        view, app = newsline.timeline, newsline.app
+        view.track_as(partition.tracking_name)
+        projection = TimelineProjection(view)
+        batch_size, recorder = settings.projection_batch_size, app.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        position = view.position()
+        while position < head:
+            notifications = select_notifications(
+                recorder, partition, position, head, projection.topics, batch_size
+            )
+            through = notifications[-1].id if len(notifications) == batch_size else head
+            events = [Logged(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+            projection.process_batch(events, through)
+            position = through
+    finally:
+        newsline.close()

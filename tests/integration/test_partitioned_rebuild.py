@@ -1,0 +1,51 @@
+"""A rebuild by partitions of the occurrences gives the views a rebuild in one process gives."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.sql import SQL
+
+from bench.corpus import Corpus
+from entrypoints.importing import import_file
+from newsline.bootstrap import Newsline, build
+from projections.partitions import TRACKING_PREFIX, partitions
+from tests.conftest import drop_schema, new_schema, settings_for
+from tests.helpers import view_checksums
+
+
+@pytest.fixture(scope="module")
+def corpus_newsline(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsline]:
+    """A Newsline holding a corpus with amendments, links and retractions."""
+    schema = new_schema()
+    newsline = build(settings_for(database_url, schema), run_projections=False)
+    path = Path(tmp_path_factory.mktemp("corpus")) / "corpus.ndjson"
+    path.write_text("".join(line + "\n" for line in Corpus(1500).lines()))
+    import_file(newsline.app, path)
+    yield newsline
+    newsline.close()
+    drop_schema(database_url, schema)
+
+
+def test_partitioned_rebuild_gives_byte_identical_views(corpus_newsline: Newsline) -> None:
+    head = corpus_newsline.head()
+    assert corpus_newsline.rebuild(processes=1) == head
+    alone = view_checksums(corpus_newsline)
+    for processes in (2, 3):
+        assert corpus_newsline.rebuild(processes=processes) == head
+        assert view_checksums(corpus_newsline) == alone
+        assert corpus_newsline.positions() == {"timeline": head, "stories": head}
+        assert corpus_newsline.timeline.positions(TRACKING_PREFIX) == []
+
+
+def test_the_sql_condition_owns_what_python_owns(database_url: str) -> None:
+    ids = [uuid.uuid4() for _ in range(500)]
+    with psycopg.connect(database_url) as connection:
+        for partition in partitions(3):
+            statement = SQL("SELECT originator_id FROM unnest(%s::uuid[]) AS originator_id WHERE {0}")
+            rows = connection.execute(statement.format(partition.where("originator_id")), (ids,)).fetchall()
+            assert {row[0] for row in rows} == {i for i in ids if partition.owns(i)}
