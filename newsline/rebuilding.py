@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from multiprocessing.process import BaseProcess
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
@@ -47,22 +48,25 @@ def rebuild_in_partitions(newsline: Newsline, head: int, count: int, progress: C
     stories = ProjectionGroup([story_spec], newsline.app, settings.projection_batch_size)
     stories.start()
     try:
-        while True:
+        while any(child.exitcode is None for child in children) or newsline.stories.position() < head:
+            _check(children)
             reached = [newsline.stories.position(), *newsline.timeline.positions(TRACKING_PREFIX)]
-            if len(reached) == count + 1 and min(reached) >= head:
-                break
             progress(min(reached) if len(reached) == count + 1 else 0)
-            failed = [child.name for child in children if child.exitcode not in (None, 0)]
-            if failed:
-                raise RuntimeError(f"rebuilding stopped in {', '.join(failed)}; run the rebuild again")
             time.sleep(0.25)
     finally:
         stories.stop()
         for child in children:
-            child.join(timeout=30)
             if child.is_alive():
                 child.terminate()
+            child.join()
+    _check(children)
     newsline.timeline.join_positions(TRACKING_PREFIX, head)
+
+
+def _check(children: Sequence[BaseProcess]) -> None:
+    failed = [child.name for child in children if child.exitcode not in (None, 0)]
+    if failed:
+        raise RuntimeError(f"rebuilding stopped in {', '.join(failed)}; run the rebuild again")
 
 
 def _build_partition(settings: Settings, partition: Partition, head: int) -> None:
@@ -72,6 +76,7 @@ def _build_partition(settings: Settings, partition: Partition, head: int) -> Non
     try:
         view, app = newsline.timeline, newsline.app
         view.track_as(partition.tracking_name)
+        view.writer.hold_entities()
         projection = TimelineProjection(view)
         batch_size, recorder = settings.projection_batch_size, app.recorder
         assert isinstance(recorder, PostgresApplicationRecorder)
@@ -84,5 +89,6 @@ def _build_partition(settings: Settings, partition: Partition, head: int) -> Non
             events = [Logged(n.id, app.mapper.to_domain_event(n)) for n in notifications]
             projection.process_batch(events, through)
             position = through
+        view.writer.write_held_entities()
     finally:
         newsline.close()

@@ -29,6 +29,21 @@ class TimelineWriter:
 
     def __init__(self, tables: View) -> None:
         self._tables = tables
+        self._held_entities: dict[str, list[Any]] | None = None
+
+    def hold_entities(self) -> None:
+        """Keep the actors and places named from now on in memory, for `write_held_entities`.
+
+        Processes building partitions of the view at once name the same
+        entities; writing them batch by batch, each would wait for the
+        other's transaction to end before upserting a row it holds.
+        """
+        self._held_entities = {}
+
+    def write_held_entities(self) -> None:
+        held, self._held_entities = self._held_entities or {}, None
+        with self._tables.datastore.transaction(commit=True) as cursor:
+            self._insert_entities(cursor, held)
 
     def record_revisions(self, revisions: Sequence[PositionedRevision], through: int) -> None:
         """Apply revisions (positions ascending) and move the position to `through`."""
@@ -136,6 +151,11 @@ class TimelineWriter:
         )
 
     def _insert_entities(self, cursor: Cursor[DictRow], entities: dict[str, list[Any]]) -> None:
+        if self._held_entities is not None:
+            for key, (name, is_actor, is_place) in entities.items():
+                entity = self._held_entities.setdefault(key, [name, False, False])
+                entity[1], entity[2] = entity[1] or is_actor, entity[2] or is_place
+            return
         if not entities:
             return
         # In key order: processes building partitions of the view at once then
