@@ -8,6 +8,7 @@ numbers do not. See bench/README.md for what each line compares.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 from dataclasses import dataclass, field
@@ -47,6 +48,11 @@ class Figure:
 class Results:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    import_events_per_second: float = 0.0
+    floor: float = 0.0  # events/s of reading and JSON-parsing every stored event
+
+
+FLOOR = "reading and JSON-parsing every stored event (`SELECT state` + `orjson.loads`), events/s"
 
 
 def main() -> None:
@@ -74,6 +80,7 @@ def main() -> None:
 def measure(run: Run, size: int) -> Results:
     results = Results()
     import_rss = measure_import(run, size, results)
+    measure_floor(run, results)
     rebuild_rss = measure_rebuild(run, results)
     revisions = baselines.revisions(run.url, run.schema)
     measure_http(run, revisions, results)
@@ -114,27 +121,52 @@ def measure_import(run: Run, size: int, results: Results) -> int:
         )
     )
     results.notes.append(f"import: {import_output.strip().splitlines()[-1]}; {head:,} events in the log")
+    results.import_events_per_second = head / imported
     return import_rss
 
 
-def measure_rebuild(run: Run, results: Results) -> int:
-    """`newsline rebuild` beside reading and decoding the same events; the rebuild's peak RSS."""
+def measure_floor(run: Run, results: Results) -> None:
+    """The read-and-parse floor, and the import's events/s against it."""
+    step("reading and JSON-parsing every stored event (the floor)")
     head = baselines.head(run.url, run.schema)
-    revisions = baselines.revisions(run.url, run.schema)
-    step("rebuilding the views with `newsline rebuild`")
-    rebuilt, rebuild_rss, _ = timed_command(run, "rebuild")
-    step("reading and decoding the same events")
-    decode_seconds = baselines.read_and_decode(run.env, head)
+    results.floor = head / baselines.read_and_parse(run.url, run.schema)
     results.figures.append(
         Figure(
-            "projection rebuild (`newsline rebuild`), events/s",
-            f"{head / rebuilt:,.0f} ({revisions / rebuilt:,.0f} revisions/s)",
-            "reading and decoding the same events from the store, events/s",
-            f"{head / decode_seconds:,.0f}",
-            f"{decode_seconds / rebuilt:.3f}x",
+            "bulk import (`newsline import`), events/s",
+            f"{results.import_events_per_second:,.0f}",
+            FLOOR,
+            f"{results.floor:,.0f}",
+            f"{results.import_events_per_second / results.floor:.3f}x",
         )
     )
-    return rebuild_rss
+
+
+def measure_rebuild(run: Run, results: Results) -> int:
+    """`newsline rebuild` in one process and in one per core, beside the read-and-parse
+    floor, and beside reading and decoding the events through the library; the peak RSS
+    of any one of its processes."""
+    head = baselines.head(run.url, run.schema)
+    revisions = baselines.revisions(run.url, run.schema)
+    peak = 0
+    for processes in (1, os.cpu_count() or 1):
+        step(f"rebuilding the views with `newsline rebuild --processes {processes}`")
+        rebuilt, rss, _ = timed_command(run, "rebuild", "--processes", str(processes))
+        peak = max(peak, rss)
+        results.figures.append(
+            Figure(
+                f"projection rebuild (`newsline rebuild`), {processes} process(es), events/s",
+                f"{head / rebuilt:,.0f} ({revisions / rebuilt:,.0f} revisions/s)",
+                FLOOR,
+                f"{results.floor:,.0f}",
+                f"{head / rebuilt / results.floor:.3f}x",
+            )
+        )
+    step("reading and decoding the same events through the library")
+    decode_seconds = baselines.read_and_decode(run.env, head)
+    results.notes.append(
+        f"reading and decoding every event into the library's objects: {head / decode_seconds:,.0f} events/s"
+    )
+    return peak
 
 
 def measure_http(run: Run, revisions: int, results: Results) -> None:

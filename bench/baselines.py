@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import orjson
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
@@ -68,6 +69,19 @@ def raw_copy(url: str, schema: str, corpus: Path) -> float:
         seconds = time.perf_counter() - started
         connection.execute(SQL("DROP TABLE {0}").format(table))
     return seconds
+
+
+def read_and_parse(url: str, schema: str) -> float:
+    """Seconds to read every stored event's state and parse its JSON: the floor of
+    anything that moves every event (a rebuild, or an import, which writes them)."""
+    statement = SQL("SELECT state FROM {0}.newsline_events ORDER BY notification_id")
+    with psycopg.connect(url) as connection, connection.cursor(name="every_event") as cursor:
+        cursor.itersize = 5000
+        started = time.perf_counter()
+        cursor.execute(statement.format(Identifier(schema)))
+        for (state,) in cursor:
+            orjson.loads(state)
+        return time.perf_counter() - started
 
 
 def read_and_decode(env: dict[str, str], last: int) -> float:
