@@ -16,17 +16,19 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
+from typing import cast
+from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from adapters import logs
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
-from projections.base import Logged
 from projections.partitions import TRACKING_PREFIX, Partition, partitions, select_notifications
 from projections.runner import ProjectionGroup, ViewSpec
 from projections.stories import StoryProjection
-from projections.timeline import TimelineProjection
+from projections.timeline import PositionedRevision, TimelineProjection
+from projections.timeline.stored import revision_of
 
 
 def rebuild_in_partitions(newsline: Newsline, head: int, count: int, progress: Callable[[int], None]) -> None:
@@ -86,8 +88,11 @@ def _build_partition(settings: Settings, partition: Partition, head: int) -> Non
                 recorder, partition, position, head, projection.topics, batch_size
             )
             through = notifications[-1].id if len(notifications) == batch_size else head
-            events = [Logged(n.id, app.mapper.to_domain_event(n)) for n in notifications]
-            projection.process_batch(events, through)
+            revisions = [
+                PositionedRevision(n.id, cast(UUID, n.originator_id), revision_of(n, app.mapper))
+                for n in notifications
+            ]
+            view.writer.record_revisions(revisions, through)
             position = through
         view.writer.write_held_entities()
     finally:

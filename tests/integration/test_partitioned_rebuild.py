@@ -8,12 +8,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL
 
 from bench.corpus import Corpus
+from domain.occurrence import Occurrence
 from entrypoints.importing import import_file
 from newsline.bootstrap import Newsline, build
-from projections.partitions import TRACKING_PREFIX, partitions
+from projections.partitions import TRACKING_PREFIX, partitions, select_notifications
+from projections.timeline import TimelineProjection
+from projections.timeline.stored import revision_of
 from tests.conftest import drop_schema, new_schema, settings_for
 from tests.helpers import view_checksums
 
@@ -49,3 +53,16 @@ def test_the_sql_condition_owns_what_python_owns(database_url: str) -> None:
             statement = SQL("SELECT originator_id FROM unnest(%s::uuid[]) AS originator_id WHERE {0}")
             rows = connection.execute(statement.format(partition.where("originator_id")), (ids,)).fetchall()
             assert {row[0] for row in rows} == {i for i in ids if partition.owns(i)}
+
+
+def test_revisions_read_from_stored_json_are_the_librarys(corpus_newsline: Newsline) -> None:
+    app, head = corpus_newsline.app, corpus_newsline.head()
+    recorder = app.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    every = partitions(1)[0]
+    notifications = select_notifications(recorder, every, 0, head, TimelineProjection.topics, head)
+    assert {n.topic for n in notifications} == set(TimelineProjection.topics)
+    for notification in notifications:
+        event = app.mapper.to_domain_event(notification)
+        assert isinstance(event, Occurrence.Event)
+        assert revision_of(notification, app.mapper) == Occurrence.revision_of(event)
