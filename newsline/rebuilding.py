@@ -16,6 +16,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Barrier
 from typing import cast
 from uuid import UUID
 
@@ -30,15 +31,19 @@ from projections.stories import StoryProjection
 from projections.timeline import PositionedRevision, TimelineProjection
 from projections.timeline.stored import revision_of
 
+# How long the children may take to start (imports, connections) before the rebuild gives up.
+STARTING_SECONDS = 300
+
 
 def rebuild_in_partitions(newsline: Newsline, head: int, count: int, progress: Callable[[int], None]) -> None:
     """Build the (emptied) views up to `head` with `count` processes for the timeline."""
     settings = newsline.settings.model_copy(update={"database_url": newsline.database_url()})
     context = multiprocessing.get_context("spawn")
+    started = context.Barrier(count + 1, timeout=STARTING_SECONDS)
     children = [
         context.Process(
             target=_build_partition,
-            args=(settings, partition, head),
+            args=(settings, partition, head, started),
             name=f"newsline-rebuild-{partition.index + 1}",
             daemon=True,
         )
@@ -46,6 +51,11 @@ def rebuild_in_partitions(newsline: Newsline, head: int, count: int, progress: C
     ]
     for child in children:
         child.start()
+    # A Newsline creates its views' tables and indexes as it starts: once every
+    # child has, drop the indexes only reads use again, before any row is written.
+    started.wait()
+    newsline.timeline.drop_reader_indexes()
+    started.wait()
     story_spec = ViewSpec(StoryProjection(newsline.stories))
     stories = ProjectionGroup([story_spec], newsline.app, settings.projection_batch_size)
     stories.start()
@@ -71,10 +81,12 @@ def _check(children: Sequence[BaseProcess]) -> None:
         raise RuntimeError(f"rebuilding stopped in {', '.join(failed)}; run the rebuild again")
 
 
-def _build_partition(settings: Settings, partition: Partition, head: int) -> None:
+def _build_partition(settings: Settings, partition: Partition, head: int, started: Barrier) -> None:
     """The child: the timeline rows of one partition, up to `head`."""
     logs.configure(settings.log_format)
     newsline = build(settings, run_projections=False, role="rebuild")
+    started.wait()  # started; the parent drops the reader indexes
+    started.wait()
     try:
         view, app = newsline.timeline, newsline.app
         view.track_as(partition.tracking_name)
@@ -83,11 +95,11 @@ def _build_partition(settings: Settings, partition: Partition, head: int) -> Non
         batch_size, recorder = settings.projection_batch_size, app.recorder
         assert isinstance(recorder, PostgresApplicationRecorder)
         position = view.position()
+        # Windows of the log holding about a batch of this partition's events.
+        window = batch_size * partition.count
         while position < head:
-            notifications = select_notifications(
-                recorder, partition, position, head, projection.topics, batch_size
-            )
-            through = notifications[-1].id if len(notifications) == batch_size else head
+            through = min(position + window, head)
+            notifications = select_notifications(recorder, partition, position, through, projection.topics)
             revisions = [
                 PositionedRevision(n.id, cast(UUID, n.originator_id), revision_of(n, app.mapper))
                 for n in notifications

@@ -80,18 +80,21 @@ def select_notifications(
     start: int,
     stop: int,
     topics: tuple[str, ...],
-    limit: int,
 ) -> list[Notification]:
-    """The partition's events of `topics` in (start, stop], in log order, at most `limit`."""
+    """The partition's events of `topics` in (start, stop], in log order.
+
+    The caller bounds the window (stop - start) rather than a LIMIT: with a
+    LIMIT, PostgreSQL may gather the partition's every later event to sort them.
+    """
     statement = SQL(
         "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}"
         " WHERE notification_id > %s AND notification_id <= %s AND topic = ANY(%s) AND {1}"
-        " ORDER BY notification_id LIMIT %s"
+        " ORDER BY notification_id"
     ).format(
         Identifier(recorder.datastore.schema, recorder.events_table_name), partition.where("originator_id")
     )
     with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
-        rows: list[Any] = cursor.execute(statement, (start, stop, list(topics), limit)).fetchall()
+        rows: list[Any] = cursor.execute(statement, (start, stop, list(topics))).fetchall()
     return [
         Notification(
             id=row["notification_id"],

@@ -60,7 +60,7 @@ def test_revisions_read_from_stored_json_are_the_librarys(corpus_newsline: Newsl
     recorder = app.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
     every = partitions(1)[0]
-    notifications = select_notifications(recorder, every, 0, head, TimelineProjection.topics, head)
+    notifications = select_notifications(recorder, every, 0, head, TimelineProjection.topics)
     assert {n.topic for n in notifications} == set(TimelineProjection.topics)
     for notification in notifications:
         event = app.mapper.to_domain_event(notification)
