@@ -7,6 +7,7 @@ body answers that first write again, and with another body it is refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -37,6 +38,7 @@ class IdempotencyKey(Aggregate):
         target_version: int
 
     @staticmethod
+    @lru_cache(maxsize=4096)  # a write asks for its key's id several times
     def create_id(key: str) -> UUID:
         return uuid5(_KEY_NAMESPACE, key)
 
