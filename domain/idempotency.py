@@ -38,9 +38,8 @@ class IdempotencyKey(Aggregate):
         target_version: int
 
     @staticmethod
-    @lru_cache(maxsize=4096)  # a write asks for its key's id several times
     def create_id(key: str) -> UUID:
-        return uuid5(_KEY_NAMESPACE, key)
+        return _key_id(key)
 
     @event(Used)
     def __init__(self, key: str, request_hash: str, target: UUID, target_version: int) -> None:
@@ -48,6 +47,11 @@ class IdempotencyKey(Aggregate):
         self.request_hash = request_hash
         self.target = target
         self.target_version = target_version
+
+
+@lru_cache(maxsize=4096)  # a write asks for its key's id several times
+def _key_id(key: str) -> UUID:
+    return uuid5(_KEY_NAMESPACE, key)
 
 
 def answer_again(
