@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, observability, security
-from api.deps import reject_unknown_parameters, reject_unstorable_parameters
+from api.deps import check_parameters
 from api.ports import ApiOptions, Services
 from api.routes import entities, events, explorer, health, kinds, metrics, occurrences, stories, timeline
 from api.routes.docs import router as docs_router
@@ -45,7 +45,7 @@ def create_api(
         version=version,
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(reject_unknown_parameters), Depends(reject_unstorable_parameters)],
+        dependencies=[Depends(check_parameters)],
         docs_url=None,  # api/routes/docs.py serves /docs and /redoc from local copies
         redoc_url=None,
     )

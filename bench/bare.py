@@ -10,6 +10,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import Response
 
+from entrypoints.serving import HTTP_STACK
+
 body = Path(os.environ["BENCH_BODY"]).read_bytes()
 app = FastAPI()
 
@@ -22,4 +24,5 @@ def same() -> Response:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    uvicorn.run(app, host="127.0.0.1", port=parser.parse_args().port, log_config=None, access_log=False)
+    port = parser.parse_args().port
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False, **HTTP_STACK)

@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 from uuid import UUID
@@ -80,6 +80,10 @@ class _Fingerprinted:
 
 def instant_json(moment: datetime | None) -> str | None:
     """An instant in the JSON form the HTTP bodies give it (`2014-05-19T08:00:00Z`)."""
+    if moment is not None and moment.tzinfo is UTC:
+        # pydantic's form of a UTC instant, without the cost of its serializer
+        # (every keyed write fingerprints one).
+        return moment.isoformat()[:-6] + "Z"
     return _INSTANT.dump_python(moment, mode="json")  # type: ignore[no-any-return]
 
 

@@ -7,6 +7,7 @@ body answers that first write again, and with another body it is refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -38,7 +39,7 @@ class IdempotencyKey(Aggregate):
 
     @staticmethod
     def create_id(key: str) -> UUID:
-        return uuid5(_KEY_NAMESPACE, key)
+        return _key_id(key)
 
     @event(Used)
     def __init__(self, key: str, request_hash: str, target: UUID, target_version: int) -> None:
@@ -46,6 +47,11 @@ class IdempotencyKey(Aggregate):
         self.request_hash = request_hash
         self.target = target
         self.target_version = target_version
+
+
+@lru_cache(maxsize=4096)  # a write asks for its key's id several times
+def _key_id(key: str) -> UUID:
+    return uuid5(_KEY_NAMESPACE, key)
 
 
 def answer_again(

@@ -34,7 +34,7 @@ from domain.fold import apply_patch
 from domain.occurrence import Occurrence
 from domain.ports import UnitOfWork, UnitOfWorkFactory, Written
 from domain.story import Story
-from domain.values import as_utc, validated_fields
+from domain.values import as_utc, check_fields
 
 __all__ = ["NewslineApplication", "Request", "Written", "occurrence_id_for_key"]
 
@@ -126,7 +126,7 @@ class NewslineApplication(Application[UUID]):
             # Every field is checked on its own; this also checks the whole, so
             # that no state the views will fold can be invalid.
             patched = apply_patch(occurrence.latest_state(), command.patch)
-            validated_fields({key: value for key, value in patched.items() if key != "retracted"})
+            check_fields({key: value for key, value in patched.items() if key != "retracted"})
             occurrence.amend(command.patch, command.reason, at, command.source, request.by)
 
         return self._revise(command, request, expected_version, unit, amend)

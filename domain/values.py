@@ -235,6 +235,16 @@ def validated_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def check_fields(data: dict[str, Any]) -> None:
+    """Refuse what `validated_fields` refuses, with the same errors, without
+    writing out the canonical form (an amendment checks the whole it makes)."""
+    try:
+        fields = OccurrenceFields.model_validate(data)
+    except ValidationError as error:
+        raise _failure(error, prefix="") from None
+    check_unique_relations([{"type": item.type, "target": item.target} for item in fields.relations])
+
+
 def validated_patch(patch: dict[str, Any]) -> dict[str, Any]:
     """Validate a merge patch of fields; answer only the keys it sets."""
     unknown = [key for key in patch if key not in PATCHABLE_FIELDS]
@@ -278,13 +288,17 @@ def validate(
     try:
         value = model.model_validate(data)
     except ValidationError as error:
-        raise ValidationFailed(
-            [
-                FieldError(prefix + ".".join(str(part) for part in item["loc"]) or "body", item["msg"])
-                for item in error.errors()
-            ]
-        ) from None
+        raise _failure(error, prefix) from None
     return value.model_dump(mode="json", exclude_unset=exclude_unset)
+
+
+def _failure(error: ValidationError, prefix: str) -> ValidationFailed:
+    return ValidationFailed(
+        [
+            FieldError(prefix + ".".join(str(part) for part in item["loc"]) or "body", item["msg"])
+            for item in error.errors()
+        ]
+    )
 
 
 class StoryFields(_Value):

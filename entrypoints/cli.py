@@ -151,6 +151,7 @@ def serve(
     """Run the API (with the projections, unless NEWSLINE_RUN_PROJECTIONS=false)."""
     import uvicorn
 
+    from entrypoints.serving import HTTP_STACK
     from newsline.web import create_app
 
     settings = _settings()
@@ -165,7 +166,8 @@ def serve(
 
             serve_workers(newsline, host, port, workers)
         else:
-            uvicorn.run(create_app(newsline=newsline), host=host, port=port, log_config=None)
+            app = create_app(newsline=newsline)
+            uvicorn.run(app, host=host, port=port, log_config=None, **HTTP_STACK)
     finally:
         newsline.close()
 

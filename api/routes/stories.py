@@ -83,11 +83,16 @@ def story_timeline(
     export: ExportFormat,
 ) -> TimelinePublic | Response:
     """The story's occurrences in valid-time order."""
-    story = _existing(stories, slug)
+    query = replace(query, story=slug)
     if export:
-        query = replace(query, story=slug)
+        story = _existing(stories, slug)
         return export_response(timeline, stories, query, export, story["title"], slug)
-    return timeline_answer(timeline.timeline(replace(query, story=slug)))
+    page = timeline.timeline(query)
+    # One query per page: only an empty page may mean that no such story exists,
+    # so only then is the catalogue asked (a view never reads another view's tables).
+    if not page.entries:
+        _existing(stories, slug)
+    return timeline_answer(page)
 
 
 @router.get("/{slug}/changes", response_model=StoryChangesPublic)

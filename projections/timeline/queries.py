@@ -51,12 +51,35 @@ class TimelineQueries:
 
     def __init__(self, tables: View) -> None:
         self._tables = tables
+        # The page statement of each shape of query: a few dozen at most (the filters are few).
+        self._pages: dict[tuple[object, ...], SQL] = {}
 
     def timeline(self, query: TimelineQuery) -> TimelinePage:
-        states_during, params = _during("s", query.as_of, query.recorded_as_of)
+        params: dict[str, Any] = {"limit": query.limit + 1}
+        if query.as_of is not None:
+            params["as_of"] = query.as_of
+        if query.recorded_as_of is not None:
+            params["recorded_as_of"] = query.recorded_as_of
+        filters = self._filters(query, params)
+        shape = (query.as_of is None, query.recorded_as_of is None, *filters)
+        statement = self._pages.get(shape)
+        if statement is None:
+            statement = self._pages[shape] = self._page_statement(query, filters)
+        with self._tables.reading() as cursor:
+            rows = cursor.execute(statement, params).fetchall()
+        entries = [_entry(row) for row in rows[: query.limit]]
+        next_after = None
+        if len(rows) > query.limit:
+            last = rows[query.limit - 1]
+            next_after = (last["occurred_start"], last["first_reported_at"], last["occurrence_id"])
+        return TimelinePage(entries, next_after)
+
+    def _page_statement(self, query: TimelineQuery, filters: list[str]) -> SQL:
+        """The page query for one shape of query (which times, which filters), as plain text:
+        composed once per shape, since composing it costs more than a page's own query."""
+        states_during, _ = _during("s", query.as_of, query.recorded_as_of)
         edges_during, _ = _during("e", query.as_of, query.recorded_as_of)
-        conditions: list[Composable] = [states_during]
-        conditions += self._filters(query, params)
+        conditions: list[Composable] = [states_during, *(SQL(condition) for condition in filters)]
         statement = SQL(
             "SELECT s.view::text AS view, s.retracted, r.disputed_by, r.corroborated_by,"
             " s.occurred_start, s.first_reported_at, s.occurrence_id"
@@ -76,15 +99,7 @@ class TimelineQueries:
             edges_during=edges_during,
             conditions=SQL(" AND ").join(conditions),
         )
-        params["limit"] = query.limit + 1
-        with self._tables.reading() as cursor:
-            rows = cursor.execute(statement, params).fetchall()
-        entries = [_entry(row) for row in rows[: query.limit]]
-        next_after = None
-        if len(rows) > query.limit:
-            last = rows[query.limit - 1]
-            next_after = (last["occurred_start"], last["first_reported_at"], last["occurrence_id"])
-        return TimelinePage(entries, next_after)
+        return SQL(statement.as_string())
 
     def occurrence(
         self, occurrence_id: UUID, as_of: datetime | None = None, recorded_as_of: datetime | None = None
@@ -188,11 +203,12 @@ class TimelineQueries:
     ) -> dict[str, list[Any]]:
         return changes.story_changes(self, slug, since, until, recorded_as_of)
 
-    def _filters(self, query: TimelineQuery, params: dict[str, Any]) -> list[Composable]:
-        conditions: list[Composable] = []
+    def _filters(self, query: TimelineQuery, params: dict[str, Any]) -> list[str]:
+        """The conditions (SQL text) of the query's filters; their values go into `params`."""
+        conditions: list[str] = []
 
         def where(condition: str, **values: Any) -> None:
-            conditions.append(SQL(condition))
+            conditions.append(condition)
             params.update(values)
 
         if not query.include_retracted:
