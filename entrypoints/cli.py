@@ -23,7 +23,7 @@ from rich.progress import (
 
 from adapters import database, logs
 from newsline import __version__
-from newsline.bootstrap import Newsline, build
+from newsline.bootstrap import Newsline, UnfinishedRebuild, build
 from newsline.settings import Settings
 
 # The settings most runs need; README.md, "Configuration", lists every one.
@@ -94,7 +94,11 @@ def _build(settings: Settings, *, run_projections: bool | None = None, role: str
     """`build`, with SIGTERM and SIGINT held until it is done: a start of the
     embedded PostgreSQL cut short would leave the server running unaccounted for."""
     with _holding_stop_signals():
-        return build(settings, run_projections=run_projections, role=role)
+        try:
+            return build(settings, run_projections=run_projections, role=role)
+        except UnfinishedRebuild as error:
+            typer.echo(f"newsline: {error}", err=True)
+            raise typer.Exit(code=1) from None
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from api.auth import Principal
 from domain.service import NewslineApplication
 from newsline.settings import Settings
 from projections.base import View
+from projections.partitions import TRACKING_PREFIX
 from projections.runner import ProjectionGroup, ViewSpec
 from projections.stories import StoryProjection, StoryView
 from projections.timeline import TimelineProjection, TimelineView
@@ -32,6 +33,10 @@ from projections.timeline import TimelineProjection, TimelineView
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 V = TypeVar("V", bound=View)
+
+
+class UnfinishedRebuild(RuntimeError):
+    """The views were left partly built by a rebuild in partitions."""
 
 
 @dataclass
@@ -60,7 +65,9 @@ class Newsline:
         return recorder.datastore
 
     def start_projections(self) -> None:
+        """Run the views' runners in this process, from where each view stands."""
         if self.projections is None:
+            self._refuse_partly_built_views()
             if not self.view_connections_added:
                 # The runners follow the log on this process's pool: one connection
                 # each at a time, and one that listens for new writes.
@@ -68,6 +75,17 @@ class Newsline:
                 self.view_connections_added = True
             self.projections = ProjectionGroup(self.specs, self.app, self.settings.projection_batch_size)
             self.projections.start()
+
+    def _refuse_partly_built_views(self) -> None:
+        """A rebuild in partitions that stopped before its end leaves rows the
+        view's position does not account for: following the log from there
+        would apply events twice, so nothing may run the view until it is rebuilt."""
+        for view in self.views:
+            if view.positions(TRACKING_PREFIX):
+                raise UnfinishedRebuild(
+                    f"the {view.tracking_table_name.removesuffix('_tracking')} view is partly built by a"
+                    " rebuild that did not finish (or is still running): run `newsline rebuild` again"
+                )
 
     def wait_for_views(self, position: int | None, timeout: float | None = None) -> bool:
         """Read-your-writes: block until every view has applied `position`."""

@@ -14,7 +14,7 @@ from psycopg.sql import SQL
 from bench.corpus import Corpus
 from domain.occurrence import Occurrence
 from entrypoints.importing import import_file
-from newsline.bootstrap import Newsline, build
+from newsline.bootstrap import Newsline, UnfinishedRebuild, build
 from projections.partitions import TRACKING_PREFIX, partitions, select_notifications
 from projections.timeline import TimelineProjection
 from projections.timeline.stored import revision_of
@@ -66,3 +66,27 @@ def test_revisions_read_from_stored_json_are_the_librarys(corpus_newsline: Newsl
         event = app.mapper.to_domain_event(notification)
         assert isinstance(event, Occurrence.Event)
         assert revision_of(notification, app.mapper) == Occurrence.revision_of(event)
+
+
+def test_views_a_stopped_partitioned_rebuild_left_are_not_run_until_rebuilt(
+    database_url: str, corpus_newsline: Newsline
+) -> None:
+    """Rows without the position that accounts for them would be applied twice:
+    no process may run the views until `newsline rebuild` has run again."""
+    settings = corpus_newsline.settings
+    corpus_newsline.rebuild(processes=1)
+    corpus_newsline.close()
+    partition = build(settings, run_projections=False)
+    partition.timeline.track_as(f"{TRACKING_PREFIX}1")  # as a partition that never finished
+    partition.close()
+    stopped = build(settings, run_projections=False)
+    try:
+        with pytest.raises(UnfinishedRebuild, match="run `newsline rebuild` again"):
+            stopped.start_projections()
+        with pytest.raises(UnfinishedRebuild):
+            build(settings, run_projections=True).close()
+        assert stopped.rebuild(processes=1) == stopped.head()
+        assert stopped.timeline.positions(TRACKING_PREFIX) == []
+        build(settings, run_projections=True).close()
+    finally:
+        stopped.close()
