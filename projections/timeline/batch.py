@@ -41,8 +41,13 @@ def _json(value: Any) -> str:
 
 def _text_array(items: list[str]) -> str:
     """A text[] literal: every element quoted, its quotes and backslashes escaped."""
-    quoted = (item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
-    return "{" + ",".join(f'"{item}"' for item in quoted) + "}"
+    if not items:
+        return "{}"
+    joined = '","'.join(items)
+    if "\\" in joined or joined.count('"') != 2 * (len(items) - 1):  # some element needs escaping
+        quoted = (item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
+        joined = '","'.join(quoted)
+    return '{"' + joined + '"}'
 
 
 # Open ends, written as PostgreSQL's own 'infinity' (COPY's text format).
@@ -86,15 +91,17 @@ class Batch:
             start = first_changed(known, revision)
             known.append(revision)
             moment = _recorded(revision)
+            superseded: dict[int, StateRow] = {}
             for index in sorted(index for index in open_rows if index >= start):
                 made = open_rows.pop(index)
                 if made is not None:
                     made.until = moment
+                    superseded[index] = made.row
                     continue
                 self.closing_states.append((occurrence_id, index, moment))
                 # The first closing of a report time wins: that is the state holding its edges.
                 self.closing_edges.setdefault((occurrence_id, stored[index].reported_at), moment)
-            rows = derive_rows(occurrence_id, known, start)
+            rows = derive_rows(occurrence_id, known, start, superseded)
             for row in rows:
                 open_rows[row.fold_index] = made = _Made(occurrence_id, row, moment)
                 self.made.append(made)
@@ -104,9 +111,15 @@ class Batch:
         """The state rows and edge rows to insert."""
         states: list[tuple[Any, ...]] = []
         edges: list[tuple[Any, ...]] = []
+        # A state kept for a later revision shares its documents with the row
+        # it was kept from (all alive here, so their ids stay unique): encoded once.
+        encoded: dict[int, tuple[str, ...]] = {}
         for made in self.made:
             row, since, until = made.row, made.since, made.until
             reported_to: datetime | str = row.reported_to or _INFINITY
+            texts = encoded.get(id(row.view))
+            if texts is None:
+                texts = encoded[id(row.view)] = _encoded(row)
             states.append(
                 (
                     made.occurrence_id,
@@ -121,12 +134,7 @@ class Batch:
                     row.occurred_start,
                     row.occurred_end,
                     row.first_reported_at,
-                    _text_array(row.stories),
-                    _text_array(row.actor_ids),
-                    _text_array(row.place_ids),
-                    row.search_text,
-                    _json(row.view),
-                    _json(row.history),
+                    *texts,
                 )
             )
             if row.reported_to is None or row.reported_from < row.reported_to:
@@ -144,6 +152,18 @@ class Batch:
             entity = self.entities.setdefault(key, [name, False, False])
             entity[1] = entity[1] or is_actor
             entity[2] = entity[2] or is_place
+
+
+def _encoded(row: StateRow) -> tuple[str, ...]:
+    """A state row's text columns, as COPY takes them."""
+    return (
+        _text_array(row.stories),
+        _text_array(row.actor_ids),
+        _text_array(row.place_ids),
+        row.search_text,
+        _json(row.view),
+        _json(row.history),
+    )
 
 
 def _recorded(revision: Revision) -> datetime:

@@ -14,7 +14,8 @@ it never answers an as-of query but still carries its revision's history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -47,19 +48,34 @@ class StateRow:
     relations: list[dict[str, Any]]
 
 
-def derive_rows(occurrence_id: UUID, revisions: list[Revision], start: int = 0) -> list[StateRow]:
-    """The states at fold positions `start` onwards (the earlier ones are folded, not built)."""
+def derive_rows(
+    occurrence_id: UUID,
+    revisions: list[Revision],
+    start: int = 0,
+    earlier: Mapping[int, StateRow] | None = None,
+) -> list[StateRow]:
+    """The states at fold positions `start` onwards (the earlier ones are folded, not built).
+
+    A row in `earlier` derived from the same revisions up to its position (its
+    revision is still the one there) is the same state: it is kept, with only
+    the end of its report-time interval brought up to date.
+    """
     ordered = fold_order(revisions)
     rows: list[StateRow] = []
     state: dict[str, Any] | None = None
     folded: _Folded | None = None
+    report = ordered[0]
     for index, revision in enumerate(ordered):
         before = state
         state = apply_revision(state, revision)
         folded = _Folded.first(revision) if folded is None else folded.with_revision(revision)
         if index >= start:
             following = ordered[index + 1].reported_at if index + 1 < len(ordered) else None
-            rows.append(_row(occurrence_id, index, revision, following, folded, before, state, ordered[0]))
+            kept = earlier.get(index) if earlier else None
+            if kept is not None and kept.revision is revision:
+                rows.append(replace(kept, reported_to=following))
+            else:
+                rows.append(_row(occurrence_id, index, revision, following, folded, before, state, report))
     return rows
 
 
