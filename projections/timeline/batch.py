@@ -85,12 +85,13 @@ class Batch:
         stored = fold_order(earlier)
         # The row open at each fold position: None for a stored one (one per revision).
         open_rows: dict[int, _Made | None] = dict.fromkeys(range(len(stored)))
+        latest = max((r.recorded_at for r in earlier if r.recorded_at is not None), default=None)
         for item in new:
-            revision = _after_previous(known, item.revision)
+            revision = _after_previous(latest, item.revision)
             self.revisions.append(_revision_row(occurrence_id, revision, item.position))
             start = first_changed(known, revision)
             known.append(revision)
-            moment = _recorded(revision)
+            latest = moment = _recorded(revision)
             superseded: dict[int, StateRow] = {}
             for index in sorted(index for index in open_rows if index >= start):
                 made = open_rows.pop(index)
@@ -186,13 +187,12 @@ def _revision_row(occurrence_id: UUID, revision: Revision, position: int) -> tup
     )
 
 
-def _after_previous(earlier: list[Revision], revision: Revision) -> Revision:
+def _after_previous(latest: datetime | None, revision: Revision) -> Revision:
     """Record time is the writer's clock; keep it increasing within an occurrence.
 
-    Two writers whose clocks disagree could otherwise give a revision a
-    record time before its predecessor's, and an empty record interval.
+    Two writers whose clocks disagree could otherwise give a revision a record
+    time before its predecessor's (`latest`), and an empty record interval.
     """
-    latest = max((r.recorded_at for r in earlier if r.recorded_at is not None), default=None)
     if latest is not None and revision.recorded_at is not None and revision.recorded_at <= latest:
         return replace(revision, recorded_at=latest + timedelta(microseconds=1))
     return revision
