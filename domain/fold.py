@@ -82,10 +82,14 @@ def fold(revisions: Iterable[Revision]) -> dict[str, Any] | None:
     return state
 
 
+_SCALARS = (str, int, float, bool)
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7396 JSON Merge Patch: objects merge, null removes, anything else replaces."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        # Scalars are immutable: copying them (as deepcopy would) returns the same value.
+        return patch if isinstance(patch, _SCALARS) else copy.deepcopy(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -97,28 +101,40 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     """Every field that differs, dotted for nested objects (`figures.killed`)."""
-    return list(_diff(old or {}, new, prefix=""))
+    return [Change(field, before, after) for field, before, after in _diff(old or {}, new, prefix="")]
 
 
-def _diff(old: dict[str, Any], new: dict[str, Any], prefix: str) -> Iterable[Change]:
+def change_documents(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]]:
+    """`changes_between` as the JSON a state's history stores, without the `Change` objects."""
+    changes = _diff(old or {}, new, prefix="")
+    return [{"field": field, "old": before, "new": after} for field, before, after in changes]
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any], prefix: str) -> list[tuple[str, Any, Any]]:
+    found: list[tuple[str, Any, Any]] = []
     for key in _ordered_keys(old, new):
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
         if isinstance(before, dict) and isinstance(after, dict):
-            yield from _diff(before, after, prefix=f"{prefix}{key}.")
+            found += _diff(before, after, prefix=f"{prefix}{key}.")
         else:
-            yield Change(f"{prefix}{key}", before, after)
+            found.append((f"{prefix}{key}", before, after))
+    return found
 
 
 # Changes are listed in the order fields are documented, whatever order the
 # stored JSON came back in (PostgreSQL's jsonb reorders keys); nested keys sort.
 _FIELDS = ("kind", "title", "summary", "occurred", "actors", "places", "figures", "source", "stories")
 _FIELD_ORDER = (*_FIELDS, "relations", "retracted")
+_DOCUMENTED = frozenset(_FIELD_ORDER)
 
 
 def _ordered_keys(old: dict[str, Any], new: dict[str, Any]) -> Sequence[str]:
-    known = [key for key in _FIELD_ORDER if key in old or key in new]
-    if len(known) == len(old.keys() | new.keys()):
+    keys = old.keys() | new.keys()
+    if keys.isdisjoint(_DOCUMENTED):  # a nested object's keys
+        return sorted(keys)
+    known = [key for key in _FIELD_ORDER if key in keys]
+    if len(known) == len(keys):
         return known
-    return known + sorted((old.keys() | new.keys()).difference(_FIELD_ORDER))
+    return known + sorted(keys.difference(_FIELD_ORDER))

@@ -41,8 +41,13 @@ def _json(value: Any) -> str:
 
 def _text_array(items: list[str]) -> str:
     """A text[] literal: every element quoted, its quotes and backslashes escaped."""
-    quoted = (item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
-    return "{" + ",".join(f'"{item}"' for item in quoted) + "}"
+    if not items:
+        return "{}"
+    joined = '","'.join(items)
+    if "\\" in joined or joined.count('"') != 2 * (len(items) - 1):  # some element needs escaping
+        quoted = (item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
+        joined = '","'.join(quoted)
+    return '{"' + joined + '"}'
 
 
 # Open ends, written as PostgreSQL's own 'infinity' (COPY's text format).
@@ -80,21 +85,24 @@ class Batch:
         stored = fold_order(earlier)
         # The row open at each fold position: None for a stored one (one per revision).
         open_rows: dict[int, _Made | None] = dict.fromkeys(range(len(stored)))
+        latest = max((r.recorded_at for r in earlier if r.recorded_at is not None), default=None)
         for item in new:
-            revision = _after_previous(known, item.revision)
+            revision = _after_previous(latest, item.revision)
             self.revisions.append(_revision_row(occurrence_id, revision, item.position))
             start = first_changed(known, revision)
             known.append(revision)
-            moment = _recorded(revision)
+            latest = moment = _recorded(revision)
+            superseded: dict[int, StateRow] = {}
             for index in sorted(index for index in open_rows if index >= start):
                 made = open_rows.pop(index)
                 if made is not None:
                     made.until = moment
+                    superseded[index] = made.row
                     continue
                 self.closing_states.append((occurrence_id, index, moment))
                 # The first closing of a report time wins: that is the state holding its edges.
                 self.closing_edges.setdefault((occurrence_id, stored[index].reported_at), moment)
-            rows = derive_rows(occurrence_id, known, start)
+            rows = derive_rows(occurrence_id, known, start, superseded)
             for row in rows:
                 open_rows[row.fold_index] = made = _Made(occurrence_id, row, moment)
                 self.made.append(made)
@@ -104,9 +112,15 @@ class Batch:
         """The state rows and edge rows to insert."""
         states: list[tuple[Any, ...]] = []
         edges: list[tuple[Any, ...]] = []
+        # A state kept for a later revision shares its documents with the row
+        # it was kept from (all alive here, so their ids stay unique): encoded once.
+        encoded: dict[int, tuple[str, ...]] = {}
         for made in self.made:
             row, since, until = made.row, made.since, made.until
             reported_to: datetime | str = row.reported_to or _INFINITY
+            texts = encoded.get(id(row.view))
+            if texts is None:
+                texts = encoded[id(row.view)] = _encoded(row)
             states.append(
                 (
                     made.occurrence_id,
@@ -121,12 +135,7 @@ class Batch:
                     row.occurred_start,
                     row.occurred_end,
                     row.first_reported_at,
-                    _text_array(row.stories),
-                    _text_array(row.actor_ids),
-                    _text_array(row.place_ids),
-                    row.search_text,
-                    _json(row.view),
-                    _json(row.history),
+                    *texts,
                 )
             )
             if row.reported_to is None or row.reported_from < row.reported_to:
@@ -144,6 +153,18 @@ class Batch:
             entity = self.entities.setdefault(key, [name, False, False])
             entity[1] = entity[1] or is_actor
             entity[2] = entity[2] or is_place
+
+
+def _encoded(row: StateRow) -> tuple[str, ...]:
+    """A state row's text columns, as COPY takes them."""
+    return (
+        _text_array(row.stories),
+        _text_array(row.actor_ids),
+        _text_array(row.place_ids),
+        row.search_text,
+        _json(row.view),
+        _json(row.history),
+    )
 
 
 def _recorded(revision: Revision) -> datetime:
@@ -166,13 +187,12 @@ def _revision_row(occurrence_id: UUID, revision: Revision, position: int) -> tup
     )
 
 
-def _after_previous(earlier: list[Revision], revision: Revision) -> Revision:
+def _after_previous(latest: datetime | None, revision: Revision) -> Revision:
     """Record time is the writer's clock; keep it increasing within an occurrence.
 
-    Two writers whose clocks disagree could otherwise give a revision a
-    record time before its predecessor's, and an empty record interval.
+    Two writers whose clocks disagree could otherwise give a revision a record
+    time before its predecessor's (`latest`), and an empty record interval.
     """
-    latest = max((r.recorded_at for r in earlier if r.recorded_at is not None), default=None)
     if latest is not None and revision.recorded_at is not None and revision.recorded_at <= latest:
         return replace(revision, recorded_at=latest + timedelta(microseconds=1))
     return revision

@@ -14,12 +14,14 @@ it never answers an as-of query but still carries its revision's history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from domain.fold import Revision, apply_revision, changes_between, fold_key, fold_order
+from domain.fold import Revision, apply_revision, change_documents, fold_key, fold_order
 from domain.occurred import parse_occurred
 from domain.values import entity_id
 from projections.timeline.document import stored_document
@@ -46,24 +48,38 @@ class StateRow:
     relations: list[dict[str, Any]]
 
 
-def derive_rows(occurrence_id: UUID, revisions: list[Revision], start: int = 0) -> list[StateRow]:
-    """The states at fold positions `start` onwards (the earlier ones are folded, not built)."""
+def derive_rows(
+    occurrence_id: UUID,
+    revisions: list[Revision],
+    start: int = 0,
+    earlier: Mapping[int, StateRow] | None = None,
+) -> list[StateRow]:
+    """The states at fold positions `start` onwards (the earlier ones are folded, not built).
+
+    A row in `earlier` derived from the same revisions up to its position (its
+    revision is still the one there) is the same state: it is kept, with only
+    the end of its report-time interval brought up to date.
+    """
     ordered = fold_order(revisions)
     rows: list[StateRow] = []
     state: dict[str, Any] | None = None
     folded: _Folded | None = None
+    report = ordered[0]
     for index, revision in enumerate(ordered):
         before = state
         state = apply_revision(state, revision)
         folded = _Folded.first(revision) if folded is None else folded.with_revision(revision)
         if index >= start:
             following = ordered[index + 1].reported_at if index + 1 < len(ordered) else None
-            rows.append(_row(occurrence_id, index, revision, following, folded, before, state, ordered[0]))
+            kept = earlier.get(index) if earlier else None
+            if kept is not None and kept.revision is revision:
+                rows.append(replace(kept, reported_to=following))
+            else:
+                rows.append(_row(occurrence_id, index, revision, following, folded, before, state, report))
     return rows
 
 
-@dataclass(frozen=True)
-class _Folded:
+class _Folded(NamedTuple):
     """What a prefix of the fold order adds up to, beyond the state itself."""
 
     version: int
@@ -79,10 +95,11 @@ class _Folded:
         if revision.type == "retracted":
             assert revision.reason is not None
             retraction = {"reason": revision.reason, "reported_at": _instant(revision.reported_at)}
+        recorded = _recorded(revision)
         return _Folded(
-            version=max(self.version, revision.version),
-            recorded_at=max(self.recorded_at, _recorded(revision)),
-            retraction=retraction,
+            revision.version if revision.version > self.version else self.version,
+            recorded if recorded > self.recorded_at else self.recorded_at,
+            retraction,
         )
 
 
@@ -108,9 +125,9 @@ def _row(
     report: Revision,
 ) -> StateRow:
     occurred = parse_occurred(state["occurred"], checked=True)
-    changes = changes_between(before, state)
+    changes = change_documents(before, state)
     if before is None:  # a report sets every field; "retracted: false" says nothing
-        changes = [change for change in changes if change.field != "retracted"]
+        changes = [change for change in changes if change["field"] != "retracted"]
     actor_names = [actor["name"] for actor in state["actors"]]
     return StateRow(
         fold_index=index,
@@ -153,7 +170,7 @@ def _row(
             "by": revision.by,
             "reason": revision.reason,
             "source": revision.source,
-            "changes": [change.as_json() for change in changes],
+            "changes": changes,
         },
         relations=[] if state["retracted"] else list(state["relations"]),
     )
@@ -164,5 +181,7 @@ def _recorded(revision: Revision) -> datetime:
     return revision.recorded_at
 
 
+# The same instants recur in every state an occurrence's revisions derive.
+@lru_cache(maxsize=4096)
 def _instant(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
