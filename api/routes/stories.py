@@ -100,8 +100,10 @@ async def _plain_story_timeline(request: Request) -> Response | None:
     """The timeline page as FastAPI's handler would answer it, for a request in plain form:
     the app's parameter checks, then the route's dependencies in their order."""
     await check_parameters(request)
-    export = await export_format(request.query_params.get("format"), request.headers.get("accept"))
-    if export is not None:  # an export, or a format= FastAPI must validate
+    fmt = request.query_params.get("format")
+    if fmt not in (None, "json"):  # an export, or a value FastAPI must validate
+        return None
+    if fmt is None and await export_format(None, request.headers.get("accept")) is not None:
         return None
     query = await plain_timeline_query(request.query_params)
     if query is None:
