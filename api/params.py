@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Depends, Header, Query
+from starlette.datastructures import QueryParams
 
 from domain.errors import FieldError, ValidationFailed
 from domain.kinds import KINDS
@@ -187,6 +188,29 @@ async def timeline_params(
 
 
 TimelineParams = Annotated[TimelineQuery, Depends(timeline_params)]
+
+# The forms of `limit` and `include_retracted` that FastAPI's validation surely accepts;
+# any other form is left to it, so that its answer (a value or a 422) stays its own.
+_PLAIN_LIMIT = re.compile(r"^(?:[1-9][0-9]{0,2}|1000)$")
+_PLAIN_FLAGS = {"true": True, "false": False}
+
+
+async def plain_timeline_query(query: QueryParams) -> TimelineQuery | None:
+    """What TimelineParams gives for these query parameters, or None where FastAPI must
+    validate a value first. Run after the app's parameter checks (no unknown or repeated ones)."""
+    limit, flag = query.get("limit", "100"), query.get("include_retracted", "false")
+    if not _PLAIN_LIMIT.fullmatch(limit) or flag not in _PLAIN_FLAGS:
+        return None
+    at = await as_of_params(query.get("as_of"), query.get("recorded_as_of"))
+    return await timeline_params(
+        at,
+        query.get("from"),
+        query.get("to"),
+        query.getlist("kind"),
+        _PLAIN_FLAGS[flag],
+        int(limit),
+        query.get("cursor"),
+    )
 
 
 # Headers of the write endpoints.

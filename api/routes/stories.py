@@ -5,22 +5,45 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.answers import timeline_answer, write_request
-from api.deps import AppDep, ProgressDep, Reader, StoriesDep, TimelineDep, Writer
+from api.deps import (
+    AppDep,
+    ProgressDep,
+    Reader,
+    StoriesDep,
+    TimelineDep,
+    Writer,
+    check_parameters,
+    get_stories,
+    get_timeline,
+    require_reader,
+)
 from api.errors import Problem
-from api.exports import RESPONSES, ExportFormat, export_response
-from api.params import IdempotencyKey, TimelineParams, instant_query, optional_instant, parse_instant
+from api.exports import RESPONSES, ExportFormat, export_format, export_response
+from api.fastpath import FastReadRoute, answered_first_by
+from api.params import (
+    IdempotencyKey,
+    TimelineParams,
+    instant_query,
+    optional_instant,
+    parse_instant,
+    plain_timeline_query,
+)
 from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
 from api.schemas.problems import problems
 from domain.commands import CreateStory
 from domain.errors import StoryNotFound
 from projections.stories import StoryReader
+from projections.timeline import TimelineQuery, TimelineReader
 
-router = APIRouter(prefix="/v1/stories", tags=["stories"], responses=problems(401, 404, 422))
+router = APIRouter(
+    prefix="/v1/stories", tags=["stories"], responses=problems(401, 404, 422), route_class=FastReadRoute
+)
 
 
 def _existing(stories: StoryReader, slug: str) -> dict[str, Any]:
@@ -73,7 +96,35 @@ def get_story(slug: str, stories: StoriesDep, _: Reader) -> StoryPublic:
     return StoryPublic.model_validate(story)
 
 
+async def _plain_story_timeline(request: Request) -> Response | None:
+    """The timeline page as FastAPI's handler would answer it, for a request in plain form:
+    the app's parameter checks, then the route's dependencies in their order."""
+    await check_parameters(request)
+    fmt = request.query_params.get("format")
+    if fmt not in (None, "json"):  # an export, or a value FastAPI must validate
+        return None
+    if fmt is None and await export_format(None, request.headers.get("accept")) is not None:
+        return None
+    query = await plain_timeline_query(request.query_params)
+    if query is None:
+        return None
+    await require_reader(request, request.headers.get("authorization"))
+    stories, timeline = await get_stories(request), await get_timeline(request)
+    slug = request.path_params["slug"]
+    return await run_in_threadpool(_timeline_page, stories, timeline, replace(query, story=slug))
+
+
+def _timeline_page(stories: StoryReader, timeline: TimelineReader, query: TimelineQuery) -> Response:
+    page = timeline.timeline(query)
+    # One query per page: only an empty page may mean that no such story exists,
+    # so only then is the catalogue asked (a view never reads another view's tables).
+    if not page.entries:
+        _existing(stories, str(query.story))
+    return timeline_answer(page)
+
+
 @router.get("/{slug}/timeline", response_model=TimelinePublic, responses=RESPONSES)
+@answered_first_by(_plain_story_timeline)
 def story_timeline(
     slug: str,
     stories: StoriesDep,
@@ -87,12 +138,7 @@ def story_timeline(
     if export:
         story = _existing(stories, slug)
         return export_response(timeline, stories, query, export, story["title"], slug)
-    page = timeline.timeline(query)
-    # One query per page: only an empty page may mean that no such story exists,
-    # so only then is the catalogue asked (a view never reads another view's tables).
-    if not page.entries:
-        _existing(stories, slug)
-    return timeline_answer(page)
+    return _timeline_page(stories, timeline, query)
 
 
 @router.get("/{slug}/changes", response_model=StoryChangesPublic)
