@@ -45,12 +45,12 @@ def _query_parameters(route: APIRoute) -> dict[str, bool]:
     them, each with whether it takes several values."""
     known: dict[str, bool] | None = getattr(route, "_query_parameters", None)
     if known is None:
-        known = _declared_query_parameters(route)
+        known = declared_query_parameters(route)
         route._query_parameters = known  # type: ignore[attr-defined]  # routes are not hashable
     return known
 
 
-def _declared_query_parameters(route: APIRoute) -> dict[str, bool]:
+def declared_query_parameters(route: APIRoute) -> dict[str, bool]:
     declared: dict[str, bool] = {}
     pending = [route.dependant]
     while pending:

@@ -96,10 +96,19 @@ def get_story(slug: str, stories: StoriesDep, _: Reader) -> StoryPublic:
     return StoryPublic.model_validate(story)
 
 
+# The query parameters the fast answer reads: every one the route declares (a test
+# holds the two together, so that one added to the route is never ignored here).
+PLAIN_TIMELINE_PARAMETERS = frozenset(
+    {"as_of", "recorded_as_of", "from", "to", "kind", "include_retracted", "limit", "cursor", "format"}
+)
+
+
 async def _plain_story_timeline(request: Request) -> Response | None:
     """The timeline page as FastAPI's handler would answer it, for a request in plain form:
     the app's parameter checks, then the route's dependencies in their order."""
     await check_parameters(request)
+    if not PLAIN_TIMELINE_PARAMETERS.issuperset(request.query_params.keys()):
+        return None
     fmt = request.query_params.get("format")
     if fmt not in (None, "json"):  # an export, or a value FastAPI must validate
         return None

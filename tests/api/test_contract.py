@@ -10,9 +10,13 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from api.deps import declared_query_parameters
 from api.params import INSTANT_PATTERN, KIND_LIST_PATTERN, OPTIONAL_INSTANT_PATTERN
+from api.routes import stories
+from api.routes.stories import PLAIN_TIMELINE_PARAMETERS
 from api.schemas.text_rules import STORABLE_TEXT_PATTERN
 from newsline.bootstrap import Newsline
 from tests.api.test_limits import refused_without_writing
@@ -78,6 +82,14 @@ class TestBodies:
 
 
 class TestUnknownQueryParameters:
+    def test_the_story_timelines_fast_answer_reads_every_parameter_the_route_declares(self) -> None:
+        [route] = [
+            r
+            for r in stories.router.routes
+            if isinstance(r, APIRoute) and r.path == "/v1/stories/{slug}/timeline"
+        ]
+        assert set(declared_query_parameters(route)) == PLAIN_TIMELINE_PARAMETERS
+
     def test_a_misspelt_parameter_is_422_naming_it_and_what_the_endpoint_takes(
         self, client: TestClient
     ) -> None:
