@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # A development token so the README's curl examples work; set your own in production.
-export NEWSLINE_TOKENS ?= dev-editor-token:dev:editor,dev-reader-token:guest:reader
+export NEWSLINE_TOKENS ?= dev-editor-token:dev:editor,dev-reader-token:guest:reader,dev-admin-token:dev-admin:admin
 EXTERNAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 SIZE ?= 20000

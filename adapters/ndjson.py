@@ -2,6 +2,7 @@
 
 A line is one of:
 - a story: `{"story": {"slug": ..., "title": ..., "description": ...}}`;
+- an added kind: `{"added_kind": {"kind": ..., "description": ..., "cameo": ..., "plover": ...}}`;
 - a new occurrence: the body of POST /v1/occurrences, plus an optional
   `reported_at`, an optional `id` that keeps the occurrence's id from another
   Newsline, and an optional `idempotency_key`;
@@ -9,8 +10,8 @@ A line is one of:
   `{"revision": "amended"|"linked"|"retracted", "occurrence_id": ..., ...}`
   with the body of the matching endpoint, `reported_at` and `source`.
 Any line may name its writer in `by` (recorded with the revision; `import`
-otherwise). A line without an `idempotency_key` that is neither a story nor
-an occurrence with a known id gets one derived from its content, so the same
+otherwise). A line without an `idempotency_key` that is neither a story, a
+kind nor an occurrence with a known id gets one derived from its content, so the same
 line is one write however often it is read.
 """
 
@@ -25,6 +26,7 @@ from uuid import UUID
 import orjson
 
 from domain.commands import (
+    AddKind,
     AmendOccurrence,
     Command,
     CreateStory,
@@ -69,7 +71,15 @@ class StoryLine:
         return (self.story.get("title"), self.story.get("description")) == (title, description)
 
 
-def read(text: str) -> Line | StoryLine:
+@dataclass(frozen=True)
+class KindLine:
+    """An added kind's line: a kind already there is kept if the line states it alike."""
+
+    command: AddKind
+    request: Request
+
+
+def read(text: str) -> Line | StoryLine | KindLine:
     """The line's command; NotALine, or the error of the rule the line breaks."""
     try:
         item = _parse(text)
@@ -78,7 +88,7 @@ def read(text: str) -> Line | StoryLine:
     if not isinstance(item, dict):
         raise NotALine("a line must be a JSON object")
     key = item.pop("idempotency_key", None)
-    if key is None and "story" not in item and "id" not in item:
+    if key is None and "story" not in item and "added_kind" not in item and "id" not in item:
         key = "import:" + json_digest(item)
     by = item.get("by") or IMPORT_PRINCIPAL
     if not isinstance(by, str):
@@ -88,6 +98,10 @@ def read(text: str) -> Line | StoryLine:
         if not isinstance(item["story"], dict):
             raise ValueError("story must be an object with slug, title and description")
         return StoryLine(item["story"], request)
+    if "added_kind" in item:
+        if not isinstance(item["added_kind"], dict):
+            raise ValueError("added_kind must be an object with kind, description, cameo and plover")
+        return KindLine(AddKind.from_body(item["added_kind"]), request)
     return Line(_command(item), request)
 
 
@@ -127,6 +141,8 @@ def write(command: Command, by: str, idempotency_key: str | None = None) -> str:
     """The line that states the command, as `read` takes it back."""
     if isinstance(command, CreateStory):
         return _text({"story": command.body(), "by": by})
+    if isinstance(command, AddKind):
+        return _text({"added_kind": command.body(), "by": by})
     line: dict[str, Any]
     if isinstance(command, ReportOccurrence):
         line = {**command.fields}

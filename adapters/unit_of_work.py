@@ -3,7 +3,7 @@
 Each write is saved in a transaction of its own, which concurrent writes
 share (group commit). A revision that loses a race with another writer is
 tried again after a random pause, so that the writers stop colliding.
-Stories never change once created, so the ones read are kept in memory.
+Stories and added kinds never change once created, so the ones read are kept in memory.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from adapters.group_commit import GroupCommit
 from domain.commands import Command, Request
 from domain.idempotency import IdempotencyKey, answer_again
+from domain.kind import AddedKind
 from domain.ports import Written
 from domain.story import Story
 
@@ -27,8 +28,9 @@ from domain.story import Story
 # backing off a random while (up to 50 ms) so that they stop colliding.
 SAVE_ATTEMPTS = 30
 MAX_BACKOFF = 0.05
-# Stories kept in memory once seen saved (they never change); beyond this, start again.
+# Stories and kinds kept in memory once seen saved (they never change); beyond this, start again.
 SAVED_STORIES = 10_000
+_UNCHANGING = (Story, AddedKind)
 
 
 class StoreUnitOfWork:
@@ -36,20 +38,20 @@ class StoreUnitOfWork:
         self._store = store
         # Concurrent writes share transactions; off, each write is its own save.
         self._save = GroupCommit(store.save).save if group_commit else store.save
-        self._saved_stories: dict[UUID, Story] = {}
+        self._unchanging: dict[UUID, Story | AddedKind] = {}
 
     def get(self, aggregate_id: UUID) -> Aggregate | None:
-        saved = self._saved_stories.get(aggregate_id)
+        saved = self._unchanging.get(aggregate_id)
         if saved is not None:
             return saved
         try:
             aggregate: Aggregate = self._store.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
-        if isinstance(aggregate, Story):
-            if len(self._saved_stories) >= SAVED_STORIES:
-                self._saved_stories.clear()
-            self._saved_stories[aggregate_id] = aggregate
+        if isinstance(aggregate, _UNCHANGING):
+            if len(self._unchanging) >= SAVED_STORIES:
+                self._unchanging.clear()
+            self._unchanging[aggregate_id] = aggregate
         return aggregate
 
     def replay(self, request: Request, command: Command) -> Written | None:

@@ -152,6 +152,12 @@ async def require_writer(
     return principal
 
 
+async def require_admin(principal: Annotated[Principal, Depends(require_writer)]) -> Principal:
+    if principal.role != "admin":
+        raise Problem(403, f"principal {principal.name!r} has role {principal.role!r}; this needs admin")
+    return principal
+
+
 async def require_reader(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Principal | None:
@@ -164,3 +170,4 @@ async def require_reader(
 
 Writer = Annotated[Principal, Depends(require_writer)]
 Reader = Annotated[Principal | None, Depends(require_reader)]
+Admin = Annotated[Principal, Depends(require_admin)]

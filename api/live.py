@@ -35,8 +35,8 @@ def public_event(entry: LogEntry) -> dict[str, Any]:
     """An event as GET /v1/events and the stream serve it."""
     return {
         "position": entry.position,
-        "occurrence_id": None if entry.is_story else entry.aggregate_id,
-        "story_id": entry.aggregate_id if entry.is_story else None,
+        "occurrence_id": entry.aggregate_id if entry.subject == "occurrence" else None,
+        "story_id": entry.aggregate_id if entry.subject == "story" else None,
         "type": entry.type,
         "version": entry.version,
         "recorded_at": entry.recorded_at,
@@ -128,10 +128,10 @@ async def _events_after(
 
 
 def _in_story(services: Services, story: str, entries: list[LogEntry]) -> list[LogEntry]:
-    revisions = [entry.position for entry in entries if not entry.is_story]
+    revisions = [entry.position for entry in entries if entry.subject == "occurrence"]
     belonging = services.timeline.story_event_positions(story, revisions)
     return [
         entry
         for entry in entries
-        if entry.position in belonging or (entry.is_story and entry.data.get("slug") == story)
+        if entry.position in belonging or (entry.subject == "story" and entry.data.get("slug") == story)
     ]

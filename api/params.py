@@ -9,11 +9,14 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Depends, Header, Query
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
+from api.deps import StoriesDep
 from domain.errors import FieldError, ValidationFailed
-from domain.kinds import KINDS
+from domain.kinds import KIND_PATTERN, KINDS
 from domain.values import as_utc
+from projections.stories import StoryReader
 from projections.timeline import Cursor, TimelineQuery
 
 # The instants the time parameters take, as a pattern the OpenAPI document states and
@@ -111,25 +114,30 @@ def decode_cursor(text: str) -> Cursor:
 
 
 # `kind` is repeated or comma-separated: each value is one kind or several joined by commas.
-_KIND_NAME = "(?:" + "|".join(KINDS) + ")"
+# The pattern states the form; which kinds exist (built in or added) the server checks.
+_KIND_NAME = "(?:" + KIND_PATTERN[1:-1] + ")"
 KIND_LIST_PATTERN = rf"^(?:{_KIND_NAME}(?:,{_KIND_NAME})*)?$"
 _KIND_LIST = re.compile(KIND_LIST_PATTERN)
+_BUILT_IN_KINDS = frozenset(KINDS)
 
 
-def _kinds(values: list[str]) -> tuple[str, ...]:
-    errors = []
-    for value in values:
-        if _KIND_LIST.fullmatch(value):
-            continue
-        unknown = [kind for kind in value.split(",") if kind and kind not in KINDS]
-        errors += [FieldError("kind", f"{kind[:100]!r} is not a kind; see GET /v1/kinds") for kind in unknown]
-        if not unknown:
-            errors.append(
-                FieldError("kind", f"{value[:100]!r} must be kinds joined by commas, with no spaces")
-            )
+async def _kinds(values: list[str], stories: StoryReader) -> tuple[str, ...]:
+    errors = [
+        FieldError("kind", f"{value[:100]!r} must be kinds joined by commas, with no spaces")
+        for value in values
+        if not _KIND_LIST.fullmatch(value)
+    ]
+    kinds = tuple(kind for value in values for kind in value.split(",") if kind)
+    others = {kind for kind in kinds if kind not in _BUILT_IN_KINDS}
+    if others and not errors:  # only a filter naming an added kind asks the catalogue
+        added = {row["kind"] for row in await run_in_threadpool(stories.added_kinds)}
+        errors += [
+            FieldError("kind", f"{kind[:100]!r} is not a kind; see GET /v1/kinds")
+            for kind in sorted(others - added)
+        ]
     if errors:
         raise ValidationFailed(errors)
-    return tuple(kind for value in values for kind in value.split(",") if kind)
+    return kinds
 
 
 async def as_of_params(
@@ -171,6 +179,8 @@ async def timeline_params(
         str | None,
         Query(description="next_cursor of the previous page", json_schema_extra={"pattern": CURSOR_PATTERN}),
     ] = None,
+    *,
+    stories: StoriesDep,
 ) -> TimelineQuery:
     start = optional_instant(from_, "from", "start")
     end = optional_instant(to, "to", "end")
@@ -180,7 +190,7 @@ async def timeline_params(
         at,
         start=start,
         end=end,
-        kinds=_kinds(kind),
+        kinds=await _kinds(kind, stories),
         include_retracted=include_retracted,
         limit=limit,
         after=decode_cursor(cursor) if cursor else None,
@@ -195,7 +205,7 @@ _PLAIN_LIMIT = re.compile(r"^(?:[1-9][0-9]{0,2}|1000)$")
 _PLAIN_FLAGS = {"true": True, "false": False}
 
 
-async def plain_timeline_query(query: QueryParams) -> TimelineQuery | None:
+async def plain_timeline_query(query: QueryParams, stories: StoryReader) -> TimelineQuery | None:
     """What TimelineParams gives for these query parameters, or None where FastAPI must
     validate a value first. Run after the app's parameter checks (no unknown or repeated ones)."""
     limit, flag = query.get("limit", "100"), query.get("include_retracted", "false")
@@ -210,6 +220,7 @@ async def plain_timeline_query(query: QueryParams) -> TimelineQuery | None:
         _PLAIN_FLAGS[flag],
         int(limit),
         query.get("cursor"),
+        stories=stories,
     )
 
 

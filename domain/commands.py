@@ -35,10 +35,12 @@ from domain.bodies import (
     storable_reason,
 )
 from domain.values import (
+    KindFields,
     OccurrenceFields,
     RelationType,
     Source,
     StoryFields,
+    validated_kind,
     validated_patch,
     validated_reason,
     validated_source,
@@ -253,6 +255,35 @@ class CreateStory(_Fingerprinted):
         return "story"
 
 
-Command = ReportOccurrence | AmendOccurrence | LinkOccurrence | RetractOccurrence | CreateStory
+@dataclass(frozen=True)
+class AddKind(_Fingerprinted):
+    """Add a kind of occurrence beyond the built-in ones; a kind is added once."""
+
+    kind: str
+    description: str
+    cameo: str | None = None
+    plover: str | None = None
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any] | KindFields) -> AddKind:
+        if isinstance(body, KindFields):
+            fields = body.model_dump(mode="json", include=set(KindFields.model_fields))
+        else:
+            fields = validated_kind(dict(body))
+        return cls(fields["kind"], fields["description"], fields["cameo"], fields["plover"])
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "description": self.description,
+            "cameo": self.cameo,
+            "plover": self.plover,
+        }
+
+    def operation(self) -> str:
+        return "kind"
+
+
+Command = ReportOccurrence | AmendOccurrence | LinkOccurrence | RetractOccurrence | CreateStory | AddKind
 Revision = AmendOccurrence | LinkOccurrence | RetractOccurrence
 OccurrenceCommand = ReportOccurrence | Revision

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
+from domain.kind import AddedKind
 from domain.occurrence import Occurrence
 from domain.story import Story
 
@@ -19,7 +20,9 @@ PUBLIC_EVENT_TYPES: dict[type[Any], str] = {
     Occurrence.Linked: "linked",
     Occurrence.Retracted: "retracted",
     Story.Created: "story_created",
+    AddedKind.Added: "kind_added",
 }
+Subject = Literal["occurrence", "story", "kind"]
 # Idempotency keys are bookkeeping: the log leaves them out (positions skip them).
 _PUBLIC_TOPICS = tuple(get_topic(event_class) for event_class in PUBLIC_EVENT_TYPES)
 _BOOKKEEPING_FIELDS = {"originator_id", "originator_version", "originator_topic", "timestamp"}
@@ -29,7 +32,7 @@ _BOOKKEEPING_FIELDS = {"originator_id", "originator_version", "originator_topic"
 class LogEntry:
     position: int
     aggregate_id: UUID
-    is_story: bool
+    subject: Subject
     type: str
     version: int
     recorded_at: datetime
@@ -46,7 +49,7 @@ def read_log(app: Application[UUID], after: int, limit: int) -> list[LogEntry]:
             LogEntry(
                 position=notification.id,
                 aggregate_id=domain_event.originator_id,
-                is_story=isinstance(domain_event, Story.Event),
+                subject=_subject(domain_event),
                 type=PUBLIC_EVENT_TYPES[type(domain_event)],
                 version=domain_event.originator_version,
                 recorded_at=domain_event.timestamp,
@@ -54,3 +57,9 @@ def read_log(app: Application[UUID], after: int, limit: int) -> list[LogEntry]:
             )
         )
     return entries
+
+
+def _subject(domain_event: Any) -> Subject:
+    if isinstance(domain_event, Story.Event):
+        return "story"
+    return "kind" if isinstance(domain_event, AddedKind.Event) else "occurrence"

@@ -1,8 +1,11 @@
-"""The 23 occurrence kinds and their CAMEO / PLOVER counterparts.
+"""The 23 built-in occurrence kinds and their CAMEO / PLOVER counterparts.
 
 The codes let analysts join Newsline data with GDELT (CAMEO) and POLECAT or
 ACLED-style (PLOVER) datasets. A kind with no faithful counterpart maps to
 None rather than to a misleading code.
+
+A newsroom adds kinds of its own (`domain.kind.AddedKind`); every kind, built
+in or added, is a slug of the form `KIND_PATTERN`.
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ Kind = Literal[
 ]
 
 KINDS: tuple[str, ...] = get_args(Kind)
+
+# What any kind looks like: lower-case words joined by underscores, as the built-in ones are.
+KIND_PATTERN = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
+KIND_MAX_LENGTH = 64
+# CAMEO event codes are two to four digits; PLOVER event types are upper-case words.
+CAMEO_PATTERN = r"^[0-9]{2,4}$"
+PLOVER_PATTERN = r"^[A-Z]+(?:_[A-Z]+)*$"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.commands import (
+    AddKind,
     AmendOccurrence,
     Command,
     CreateStory,
@@ -31,6 +32,8 @@ from domain.commands import (
 )
 from domain.errors import Conflict, FieldError, OccurrenceNotFound, StaleVersion, ValidationFailed
 from domain.fold import apply_patch
+from domain.kind import AddedKind
+from domain.kinds import KINDS
 from domain.occurrence import Occurrence
 from domain.ports import UnitOfWork, UnitOfWorkFactory, Written
 from domain.story import Story
@@ -83,6 +86,8 @@ class NewslineApplication(Application[UUID]):
                 return self.retract(command, request, expected_version, unit)
             case CreateStory():
                 return self.create_story(command, request, unit)
+            case AddKind():
+                return self.add_kind(command, request, unit)
 
     # Occurrences.
 
@@ -100,6 +105,7 @@ class NewslineApplication(Application[UUID]):
             existing = unit.get(occurrence_id)
             if existing is not None:
                 return _same_report(existing, command)
+        self._check_kind(command.fields["kind"], unit)
         self._check_stories(command.fields["stories"], unit)
         for index, relation in enumerate(command.fields["relations"]):
             self._check_target(occurrence_id, UUID(relation["target"]), f"relations.{index}.target", unit)
@@ -119,6 +125,8 @@ class NewslineApplication(Application[UUID]):
         unit: UnitOfWork | None = None,
     ) -> Written:
         unit = unit or self.writes
+        if command.patch.get("kind") is not None:
+            self._check_kind(command.patch["kind"], unit)
         self._check_stories(command.patch.get("stories") or [], unit)
 
         def amend(occurrence: Occurrence, at: datetime) -> None:
@@ -187,7 +195,39 @@ class NewslineApplication(Application[UUID]):
         story = (unit or self.writes).get(Story.create_id(slug))
         return story if isinstance(story, Story) else None
 
+    # Kinds.
+
+    def add_kind(self, command: AddKind, request: Request, unit: UnitOfWork | None = None) -> Written:
+        unit = unit or self.writes
+        replay = unit.replay(request, command)
+        if replay is not None:
+            return replay
+        if self.is_kind(command.kind, unit):
+            raise Conflict(f"kind {command.kind!r} already exists")
+        kind = AddedKind(
+            kind=command.kind,
+            description=command.description,
+            cameo=command.cameo,
+            plover=command.plover,
+            by=request.by,
+        )
+        try:
+            return unit.save(kind, request, command)
+        except IntegrityError:
+            raise Conflict(f"kind {command.kind!r} already exists") from None
+
+    def is_kind(self, kind: str, unit: UnitOfWork | None = None) -> bool:
+        """Whether `kind` is built in or was added."""
+        if kind in KINDS:
+            return True
+        added = (unit or self.writes).get(AddedKind.create_id(kind))
+        return isinstance(added, AddedKind)
+
     # Rules on what the command reads.
+
+    def _check_kind(self, kind: str, unit: UnitOfWork, field: str = "kind") -> None:
+        if not self.is_kind(kind, unit):
+            raise ValidationFailed.single(field, f"{kind!r} is not a kind; see GET /v1/kinds, or add it")
 
     def _revise(
         self,

@@ -28,7 +28,7 @@ from pydantic import (
 from slugify import slugify
 
 from domain.errors import FieldError, ValidationFailed
-from domain.kinds import Kind
+from domain.kinds import CAMEO_PATTERN, KIND_MAX_LENGTH, KIND_PATTERN, PLOVER_PATTERN
 from domain.occurred import InvalidOccurred, parse_occurred
 
 RelationType = Literal["disputes", "corroborates", "responds_to", "follows", "part_of"]
@@ -89,6 +89,8 @@ Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_has_slug)
 ]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+# A kind's form; whether it is one (built in or added) the service checks.
+KindName = Annotated[str, StringConstraints(max_length=KIND_MAX_LENGTH, pattern=KIND_PATTERN)]
 Edtf = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_valid_edtf)]
 FigureName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 FigureValue = Annotated[
@@ -199,7 +201,7 @@ class Relation(_Part):
 class OccurrenceFields(_Value):
     """Everything a client states about an occurrence when reporting it."""
 
-    kind: Kind
+    kind: KindName
     title: Title
     summary: Summary | None = None
     occurred: Edtf
@@ -214,7 +216,7 @@ class OccurrenceFields(_Value):
 class FieldsPatch(_Value):
     """The fields an amendment may change; `null` clears an optional field."""
 
-    kind: Kind | None = None
+    kind: KindName | None = None
     title: Title | None = None
     summary: Summary | None = None
     occurred: Edtf | None = None
@@ -305,6 +307,19 @@ class StoryFields(_Value):
     slug: Slug
     title: Title
     description: Summary | None = None
+
+
+class KindFields(_Value):
+    """A kind a newsroom adds: its slug, what it covers, and its codes where it has them."""
+
+    kind: KindName
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    cameo: Annotated[str, StringConstraints(pattern=CAMEO_PATTERN)] | None = None
+    plover: Annotated[str, StringConstraints(max_length=32, pattern=PLOVER_PATTERN)] | None = None
+
+
+def validated_kind(data: dict[str, Any]) -> dict[str, Any]:
+    return validate(KindFields, data, prefix="")
 
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

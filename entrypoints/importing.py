@@ -26,6 +26,7 @@ from adapters.write_batch import WriteBatch
 from domain.commands import AmendOccurrence, LinkOccurrence, ReportOccurrence
 from domain.errors import Conflict, NewslineError
 from domain.idempotency import IdempotencyKey
+from domain.kind import AddedKind
 from domain.service import NewslineApplication, Written, occurrence_id_for_key
 from domain.story import Story
 
@@ -37,7 +38,7 @@ KNOWN_LIMIT = 100_000
 
 _LINE_ERRORS = (NewslineError, ValueError, KeyError, TypeError)
 # A line as read: its command, or why it has none.
-_Read = ndjson.Line | ndjson.StoryLine | str
+_Read = ndjson.Line | ndjson.StoryLine | ndjson.KindLine | str
 
 
 @dataclass
@@ -150,10 +151,13 @@ def _error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _ids_read(item: ndjson.Line | ndjson.StoryLine) -> Iterator[UUID]:
+def _ids_read(item: ndjson.Line | ndjson.StoryLine | ndjson.KindLine) -> Iterator[UUID]:
     """The aggregates a line will read, to fetch a whole batch's in one query."""
     if isinstance(item, ndjson.StoryLine):
         yield Story.create_id(str(item.story.get("slug")))
+        return
+    if isinstance(item, ndjson.KindLine):
+        yield AddedKind.create_id(item.command.kind)
         return
     command, key = item.command, item.request.idempotency_key
     if key is not None:
@@ -179,6 +183,8 @@ def _apply(app: NewslineApplication, item: _Read, batch: WriteBatch | None) -> W
     try:
         if isinstance(item, ndjson.StoryLine):
             return _import_story(app, item, batch)
+        if isinstance(item, ndjson.KindLine):
+            return _import_kind(app, item, batch)
         return app.handle(item.command, item.request, unit=batch)
     except _LINE_ERRORS as error:
         return _error(error)
@@ -191,3 +197,14 @@ def _import_story(app: NewslineApplication, line: ndjson.StoryLine, batch: Write
     if line.states(existing.title, existing.description):
         return Written(existing.id, existing.version, None, replayed=True)
     raise Conflict(f"story {existing.slug!r} already exists with another title or description")
+
+
+def _import_kind(app: NewslineApplication, line: ndjson.KindLine, batch: WriteBatch | None) -> Written:
+    command = line.command
+    existing = (batch or app.writes).get(AddedKind.create_id(command.kind))
+    if not isinstance(existing, AddedKind):
+        return app.add_kind(command, line.request, batch)
+    stated = (existing.description, existing.cameo, existing.plover)
+    if stated == (command.description, command.cameo, command.plover):
+        return Written(existing.id, existing.version, None, replayed=True)
+    raise Conflict(f"kind {command.kind!r} already exists with another description or codes")

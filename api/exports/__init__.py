@@ -96,9 +96,11 @@ def export_response(
             (UUID(entry["id"]) for entry in entries), query.as_of, query.recorded_as_of
         )
         catalogue = [story for slug in lines.story_slugs(revisions) if (story := stories.story(slug))]
-        content: str | bytes = "".join(lines.render(revisions, catalogue))
+        used = lines.kind_names(revisions)
+        kinds = [kind for kind in stories.added_kinds() if kind["kind"] in used] if used else []
+        content: str | bytes = "".join(lines.render(revisions, catalogue, kinds))
     elif export == "csv":
-        content = table.render(every_entry(timeline, query))
+        content = table.render(every_entry(timeline, query), stories.added_kinds())
     else:
         content = calendar.render(every_entry(timeline, query), title)
     extension = {"csv": "csv", "ics": "ics", "ndjson": "ndjson"}[export]

@@ -1,7 +1,8 @@
-"""NDJSON that `newsline import` reads back: its stories, then one line per revision in record order.
+"""NDJSON that `newsline import` reads back: the added kinds and stories it uses, then one line
+per revision in record order.
 
-Lines are in `adapters.ndjson`'s format: a story line names who opened the
-story in `by`; each revision is the command that records it again, with its
+Lines are in `adapters.ndjson`'s format: a kind or story line names who
+added or opened it in `by`; each revision is the command that records it again, with its
 `id` or `occurrence_id`, `reported_at` and `by`, and an `idempotency_key`
 made of the occurrence id and version, so importing the same export twice
 writes nothing the second time.
@@ -15,6 +16,7 @@ from uuid import UUID
 
 from adapters import ndjson
 from domain.commands import (
+    AddKind,
     AmendOccurrence,
     Command,
     CreateStory,
@@ -49,8 +51,23 @@ def story_slugs(revisions: list[RecordedRevision]) -> list[str]:
     return list(slugs)
 
 
-def render(revisions: list[RecordedRevision], stories: list[dict[str, Any]]) -> Iterator[str]:
-    """Story lines first, so that the occurrences filed under them can be."""
+def kind_names(revisions: list[RecordedRevision]) -> set[str]:
+    """Every kind the revisions give an occurrence."""
+    return {kind for revision in revisions if (kind := _kind(revision.body)) is not None}
+
+
+def _kind(body: dict[str, Any]) -> str | None:
+    kind = body.get("kind") or body.get("patch", {}).get("kind")
+    return kind if isinstance(kind, str) else None
+
+
+def render(
+    revisions: list[RecordedRevision], stories: list[dict[str, Any]], kinds: list[dict[str, Any]]
+) -> Iterator[str]:
+    """Kind and story lines first, so that the occurrences of those kinds, filed under them, can be."""
+    for kind in kinds:
+        added = AddKind(kind["kind"], kind["description"], kind["cameo"], kind["plover"])
+        yield ndjson.write(added, kind["added_by"])
     for story in stories:
         created = CreateStory(story["slug"], story["title"], story["description"])
         yield ndjson.write(created, story["created_by"])

@@ -10,7 +10,9 @@ from typing import Any
 
 from domain.kinds import KIND_CATALOGUE
 
-_CODES = {info.kind: info for info in KIND_CATALOGUE}
+# A kind's CAMEO and PLOVER codes, either of them None where it has none.
+Codes = dict[str, tuple[str | None, str | None]]
+BUILT_IN_CODES: Codes = {info.kind: (info.cameo, info.plover) for info in KIND_CATALOGUE}
 
 COLUMNS = (
     "event_id_cnty",
@@ -63,11 +65,11 @@ def _inert(value: Any) -> Any:
     return value
 
 
-def row(entry: dict[str, Any]) -> dict[str, Any]:
+def row(entry: dict[str, Any], codes: Codes) -> dict[str, Any]:
     occurred, source = entry["occurred"], entry["source"]
     start, end = datetime.fromisoformat(occurred["start"]), datetime.fromisoformat(occurred["end"])
     agents, targets = _names(entry, "agent"), _names(entry, "target")
-    codes = _CODES[entry["kind"]]
+    cameo, plover = codes.get(entry["kind"], (None, None))
     return {
         "event_id_cnty": entry["id"],
         "event_date": start.date().isoformat(),
@@ -77,8 +79,8 @@ def row(entry: dict[str, Any]) -> dict[str, Any]:
         "occurred": occurred["edtf"],
         "occurred_precision": occurred["precision"],
         "event_type": entry["kind"],
-        "cameo_code": codes.cameo or "",
-        "plover_code": codes.plover or "",
+        "cameo_code": cameo or "",
+        "plover_code": plover or "",
         "title": entry["title"],
         "actor1": agents[0] if agents else "",
         "assoc_actor_1": "; ".join(agents[1:]),
@@ -100,9 +102,13 @@ def row(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render(entries: list[dict[str, Any]]) -> str:
+def render(entries: list[dict[str, Any]], added: list[dict[str, Any]]) -> str:
+    """The CSV of the entries; `added` are the added kinds, whose codes it gives where they have them."""
+    codes = BUILT_IN_CODES | {kind["kind"]: (kind["cameo"], kind["plover"]) for kind in added}
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows({column: _inert(value) for column, value in row(entry).items()} for entry in entries)
+    writer.writerows(
+        {column: _inert(value) for column, value in row(entry, codes).items()} for entry in entries
+    )
     return out.getvalue()

@@ -114,11 +114,12 @@ async def _plain_story_timeline(request: Request) -> Response | None:
         return None
     if fmt is None and await export_format(None, request.headers.get("accept")) is not None:
         return None
-    query = await plain_timeline_query(request.query_params)
+    stories = await get_stories(request)
+    query = await plain_timeline_query(request.query_params, stories)
     if query is None:
         return None
     await require_reader(request, request.headers.get("authorization"))
-    stories, timeline = await get_stories(request), await get_timeline(request)
+    timeline = await get_timeline(request)
     slug = request.path_params["slug"]
     return await run_in_threadpool(_timeline_page, stories, timeline, replace(query, story=slug))
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.values import StoryFields
+from domain.values import KindFields, StoryFields
 
 
 class StoryCreate(StoryFields):
@@ -49,11 +49,23 @@ class EntityList(BaseModel):
     next_cursor: str | None
 
 
+class KindCreate(KindFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"kind": "wildfire", "description": "A wildfire, its spread and its containment."},
+                {"kind": "court_ruling", "description": "A court's ruling or verdict.", "cameo": "0834"},
+            ]
+        }
+    )
+
+
 class KindPublic(BaseModel):
     kind: str
     cameo: str | None
     plover: str | None
     description: str
+    custom: bool
 
 
 class KindList(BaseModel):

@@ -1,6 +1,6 @@
-"""The story view: the catalogue of stories (slug, title, description).
+"""The story view: the catalogue of stories (slug, title, description) and of added kinds.
 
-- `schema`: the table (its name defined once) and its DDL;
+- `schema`: the tables (their names defined once) and their DDL;
 - `writer`, `projector`: the write half, from log events to rows;
 - `reader`: the reader interface (`StoryReader`);
 - `queries`: the reads behind that interface;

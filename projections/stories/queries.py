@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.base import View
-from projections.stories.schema import READ_COLUMNS, STORIES
+from projections.stories.schema import KIND_COLUMNS, KINDS, READ_COLUMNS, STORIES
 
 
 class StoryQueries:
@@ -31,6 +31,11 @@ class StoryQueries:
         with self._tables.reading() as cursor:
             rows = cursor.execute(statement, {"after": after, "limit": limit}).fetchall()
         return [_story(row) for row in rows]
+
+    def added_kinds(self) -> list[dict[str, Any]]:
+        statement = self._tables.sql(f"SELECT {KIND_COLUMNS} FROM {{kinds}} ORDER BY kind", kinds=KINDS)
+        with self._tables.reading() as cursor:
+            return [dict(row) for row in cursor.execute(statement).fetchall()]
 
 
 def _story(row: dict[str, Any]) -> dict[str, Any]:

@@ -13,3 +13,6 @@ class StoryReader(Protocol):
 
     def stories(self, limit: int, after: str | None) -> list[dict[str, Any]]:
         """Stories by slug, after the slug `after` (None: from the first)."""
+
+    def added_kinds(self) -> list[dict[str, Any]]:
+        """The kinds newsrooms added, by name: kind, description, cameo, plover, added_by."""

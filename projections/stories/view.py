@@ -1,4 +1,4 @@
-"""The story view: the catalogue table it owns, with a reader part and a writer part."""
+"""The story view: the catalogue tables it owns, with a reader part and a writer part."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from projections.stories.writer import StoryWriter
 
 
 class StoryView(View):
-    """The story catalogue: slug, title and description of every story."""
+    """The story catalogue (slug, title and description of every story) and the added kinds."""
 
     tables = TABLES
 

@@ -1,4 +1,4 @@
-"""The story view's writes: the stories a batch creates, in one transaction with the position."""
+"""The story view's writes: the stories and kinds a batch adds, in one transaction with the position."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
+from domain.kind import AddedKind
 from domain.story import Story
 from projections.base import Logged, View
-from projections.stories.schema import STORIES
+from projections.stories.schema import KINDS, STORIES
 
 
 class StoryWriter:
@@ -18,17 +19,26 @@ class StoryWriter:
     def __init__(self, tables: View) -> None:
         self._tables = tables
 
-    def record_stories(self, created: Sequence[Logged], through: int) -> None:
-        """Add the stories created (positions ascending) and move the position to `through`."""
-        statement = self._tables.sql("INSERT INTO {stories} VALUES (%s, %s, %s, %s, %s, %s)", stories=STORIES)
+    def record(self, created: Sequence[Logged], through: int) -> None:
+        """Add the stories and kinds created (positions ascending) and move the position to `through`."""
+        stories = self._tables.sql("INSERT INTO {stories} VALUES (%s, %s, %s, %s, %s, %s)", stories=STORIES)
+        kinds = self._tables.sql("INSERT INTO {kinds} VALUES (%s, %s, %s, %s, %s, %s)", kinds=KINDS)
 
         def insert(cursor: Cursor[DictRow], applied: int) -> None:
-            rows = [
+            new = [logged.event for logged in created if logged.position > applied]
+            story_rows = [
                 (event.slug, event.originator_id, event.title, event.description, event.by, event.timestamp)
-                for logged in created
-                if logged.position > applied and isinstance(event := logged.event, Story.Created)
+                for event in new
+                if isinstance(event, Story.Created)
             ]
-            if rows:
-                cursor.executemany(statement, rows)
+            kind_rows = [
+                (event.kind, event.description, event.cameo, event.plover, event.by, event.timestamp)
+                for event in new
+                if isinstance(event, AddedKind.Added)
+            ]
+            if story_rows:
+                cursor.executemany(stories, story_rows)
+            if kind_rows:
+                cursor.executemany(kinds, kind_rows)
 
         self._tables.commit(through, insert)

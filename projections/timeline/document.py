@@ -18,9 +18,8 @@ from uuid import UUID
 import orjson
 from pydantic import BaseModel, Field
 
-from domain.kinds import Kind
 from domain.occurred import Precision
-from domain.values import Actor, RelationType, Source
+from domain.values import Actor, KindName, RelationType, Source
 
 
 class OccurredPublic(BaseModel):
@@ -50,7 +49,7 @@ class OccurrencePublic(BaseModel):
 
     id: UUID
     version: int = Field(description="the latest revision folded into this state")
-    kind: Kind
+    kind: KindName
     title: str
     summary: str | None
     occurred: OccurredPublic

@@ -14,7 +14,7 @@ from tests.e2e.conftest import Server
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # The tokens `make run` sets.
-MAKE_RUN_TOKENS = "dev-editor-token:dev:editor,dev-reader-token:guest:reader"
+MAKE_RUN_TOKENS = "dev-editor-token:dev:editor,dev-reader-token:guest:reader,dev-admin-token:dev-admin:admin"
 
 
 def curl_examples() -> list[str]:

@@ -49,7 +49,7 @@ def logged_revisions(newsline: Newsline) -> Counter[tuple[UUID, int]]:
     revisions: Counter[tuple[UUID, int]] = Counter()
     after = 0
     while entries := read_log(newsline.app, after, 1000):
-        revisions.update((e.aggregate_id, e.version) for e in entries if not e.is_story)
+        revisions.update((e.aggregate_id, e.version) for e in entries if e.subject == "occurrence")
         after = entries[-1].position
     return revisions
 

@@ -12,6 +12,7 @@ import dataclasses
 import pytest
 
 from domain.idempotency import IdempotencyKey
+from domain.kind import AddedKind
 from domain.occurrence import Occurrence
 from domain.story import Story
 
@@ -23,6 +24,7 @@ CONTRACT = {
     Occurrence.Linked: ("newsline:Occurrence.Linked", {"relation", "reported_at", "source", "by"}),
     Occurrence.Retracted: ("newsline:Occurrence.Retracted", {"reason", "reported_at", "source", "by"}),
     Story.Created: ("newsline:Story.Created", {"slug", "title", "description", "by"}),
+    AddedKind.Added: ("newsline:Kind.Added", {"kind", "description", "cameo", "plover", "by"}),
     IdempotencyKey.Used: (
         "newsline:IdempotencyKey.Used",
         {"key", "request_hash", "target", "target_version"},
@@ -39,8 +41,9 @@ def test_event_topic_and_fields_are_pinned(event_class: type) -> None:
 
 
 def test_aggregate_topics_are_pinned() -> None:
-    assert (Occurrence.TOPIC, Story.TOPIC, IdempotencyKey.TOPIC) == (
+    assert (Occurrence.TOPIC, Story.TOPIC, IdempotencyKey.TOPIC, AddedKind.TOPIC) == (
         "newsline:Occurrence",
         "newsline:Story",
         "newsline:IdempotencyKey",
+        "newsline:Kind",
     )
