@@ -167,11 +167,18 @@ class SaveLoop(Application[UUID]):
     name = "bench_saves"
 
 
+def save_loop_application(url: str, schema: str, pool_size: int = 6) -> SaveLoop:
+    """The library's application with its own recorder (not Newsline's), on the same database."""
+    db = database.from_url(url, schema)
+    library_env = {
+        k: v for k, v in db.eventsourcing_env(pool_size).items() if k != "APPLICATION_RECORDER_TOPIC"
+    }
+    return SaveLoop(env=library_env)
+
+
 def single_saves(env: dict[str, str], seconds: float) -> float:
     """Saves per second of a loop of the library's `app.save()`, one aggregate per call."""
-    db = database.from_url(env["NEWSLINE_DATABASE_URL"], env["NEWSLINE_DATABASE_SCHEMA"])
-    library_env = {k: v for k, v in db.eventsourcing_env(2).items() if k != "APPLICATION_RECORDER_TOPIC"}
-    app = SaveLoop(env=library_env)
+    app = save_loop_application(env["NEWSLINE_DATABASE_URL"], env["NEWSLINE_DATABASE_SCHEMA"], 2)
     try:
         saved = 0
         deadline = time.perf_counter() + seconds
