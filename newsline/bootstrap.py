@@ -52,6 +52,8 @@ class Newsline:
     projections: ProjectionGroup | None = None
     specs: list[ViewSpec] = field(default_factory=list)
     view_connections_added: bool = False
+    #: The highest position every view was seen to have applied (by `wait_for_views`).
+    reached: int = 0
 
     @property
     def views(self) -> list[View]:
@@ -93,7 +95,10 @@ class Newsline:
             return True
         limit = self.settings.write_timeout if timeout is None else timeout
         here = self.projections is not None
-        return all(view.wait_for(position, limit, applied_here=here) for view in self.views)
+        if not all(view.wait_for(position, limit, applied_here=here) for view in self.views):
+            return False
+        self.reached = max(self.reached, position)
+        return True
 
     def positions(self) -> dict[str, int]:
         """Each view's applied position, by view name."""
