@@ -23,6 +23,11 @@ DESCRIPTION = """Event-sourced news timelines.
 Every reported occurrence is an immutable event. Read any timeline as it was
 reported by a date (`as_of`) and as this system held it at a time
 (`recorded_as_of`), and audit how each report changed (`/history`).
+
+Every answer carries `Newsline-Position`: for a write, the log position of
+that write; for a read, the position the views it read had reached. A read
+that sends `Newsline-Position: N` is answered from views holding everything
+up to N (through any API process, from any replica).
 """
 
 

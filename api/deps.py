@@ -141,13 +141,13 @@ async def read_source(request: Request) -> ReadSource:
     source: ReadSource | None = state.get("newsline_source")
     if source is None:
         reads = _services(request).reads
-        chosen: tuple[ReadSource, int] | None = reads.primary()
         if request.method in _READS:
             wanted = wanted_position(request)
             chosen = reads.choose_now(wanted)
             if chosen is None:  # it waits for a standby to reach the position: not on the event loop
                 chosen = await run_in_threadpool(reads.choose, wanted)
-        assert chosen is not None
+        else:
+            chosen = reads.primary()
         source, state[positions.CHOSEN] = chosen
         state["newsline_source"] = source
     return source

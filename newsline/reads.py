@@ -33,10 +33,10 @@ from psycopg_pool import PoolTimeout
 from adapters import database
 from api.ports import StandbyState
 from api.positions import PositionUnavailable
-from newsline.bootstrap import Newsline
+from newsline.bootstrap import Newsline, views_on
 from projections.base import APPLICATION_NAME, View
-from projections.stories import StoryReader, StoryView
-from projections.timeline import TimelineReader, TimelineView
+from projections.stories import StoryReader
+from projections.timeline import TimelineReader
 
 log = logging.getLogger(__name__)
 
@@ -118,16 +118,18 @@ class ReadRouter:
         settings = newsline.settings
         self.max_lag, self.wait = settings.standby_max_lag, settings.standby_wait
         self._primary = Source("primary", newsline.timeline.reader, newsline.stories.reader)
-        self._position_sql = views_position(newsline.views)
+        # The views' own tracking tables (the readers above may be any TimelineReader).
+        self._position_sql = views_position([spec.view for spec in newsline.specs])
         self._primary.position = self._primary_position()
-        self._standbys = [self._standby(url, number) for number, url in enumerate(settings.standby_urls(), 1)]
+        self._standbys = [self._standby(url) for url in settings.standby_urls()]
         self._turn = itertools.count()
+        self._counting = threading.Lock()
         self._asked = threading.Event()  # a read came since the last look at the primary
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._monitor, name="newsline-standby-monitor", daemon=True)
         self._thread.start()
 
-    def _standby(self, url: str, number: int) -> Standby:
+    def _standby(self, url: str) -> Standby:
         params = conninfo_to_dict(url)
         name = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
         db = database.from_url(url, self.newsline.settings.database_schema)
@@ -135,8 +137,7 @@ class ReadRouter:
         env = db.eventsourcing_env(settings.pool_size, settings.database_timeout, "newsline-api-standby")
         datastore = database.NamedPoolFactory(env).datastore
         # Readers only: nothing is created on a standby (it is read-only; replication brings the tables).
-        timeline = TimelineView(datastore, tracking_table_name=self.newsline.timeline.tracking_table_name)
-        stories = StoryView(datastore, tracking_table_name=self.newsline.stories.tracking_table_name)
+        timeline, stories = views_on(datastore)
         standby = Standby(name, timeline.reader, stories.reader, datastore=datastore, conninfo=db.conninfo)
         standby.timeline = FallingBack(standby, timeline.reader, self._primary.timeline)
         standby.stories = FallingBack(standby, stories.reader, self._primary.stories)
@@ -148,7 +149,8 @@ class ReadRouter:
         return [s for s in self._standbys if s.up and s.lag_seconds <= self.max_lag]
 
     def _take(self, source: Source) -> tuple[Source, int]:
-        source.reads += 1
+        with self._counting:  # reads are chosen on the event loop and in worker threads
+            source.reads += 1
         if source is self._primary:  # a write this process answered moved the views on
             source.position = max(source.position, self.newsline.reached)
         return source, source.position
@@ -204,7 +206,7 @@ class ReadRouter:
 
     def _primary_position(self) -> int:
         with self.newsline.datastore.cursor() as cursor:
-            row = cursor.execute(views_position(self.newsline.views)).fetchone()
+            row = cursor.execute(self._position_sql).fetchone()
         return int(row["position"]) if row else 0
 
     def _position(self, standby: Standby) -> int:
