@@ -16,7 +16,6 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "Newsline-Position"
-_WIRE_NAME = HEADER.lower().encode()
 # A position as an answer gives it: a whole number that fits PostgreSQL's bigint.
 _POSITION = re.compile(r"^[0-9]{1,19}$")
 _LARGEST = 2**63 - 1

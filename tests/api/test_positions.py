@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from newsline.settings import Settings
 from tests.conftest import EDITOR
 from tests.unit.test_service import fields
 
@@ -94,3 +95,16 @@ def test_a_position_beyond_the_log_is_422(client: TestClient) -> None:
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["errors"][0]["field"] == HEADER
+
+
+def test_standby_urls_are_checked_without_echoing_them() -> None:
+    with pytest.raises(ValueError, match="PostgreSQL URL") as refused:
+        Settings(
+            database_url="postgresql://unused", read_database_urls="postgresql://u:s3cret@h/db,not a url"
+        )
+    assert "s3cret" not in str(refused.value)
+    settings = Settings(
+        database_url="postgresql://unused", read_database_urls=" postgresql://a/n , postgresql://b/n "
+    )
+    assert settings.standby_urls() == ["postgresql://a/n", "postgresql://b/n"]
+    assert "postgresql://a" not in repr(settings)
