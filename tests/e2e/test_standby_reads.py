@@ -93,15 +93,26 @@ def report(client: TestClient, title: str) -> tuple[str, int]:
 def test_plain_reads_are_answered_by_the_standby(
     hot_standby: HotStandby, writer: tuple[TestClient, str], reader: Server
 ) -> None:
-    occurrence_id, position = report(writer[0], "Read from the standby")
+    story = {"slug": "standby-story", "title": "Read from the standby"}
+    assert writer[0].post("/v1/stories", json=story, headers=EDITOR).status_code == 201
+    answer = writer[0].post(
+        "/v1/occurrences",
+        json=fields(title="Read from the standby", stories=["standby-story"]),
+        headers=EDITOR,
+    )
+    occurrence_id, position = answer.json()["id"], int(answer.headers[HEADER])
     eventually(lambda: standby_state(reader)["position"] >= position, "the standby replays the write")
     before = reads_by_source(reader)
     answer = reader.get(f"/v1/occurrences/{occurrence_id}")
     assert answer.status_code == 200
     assert int(answer.headers[HEADER]) >= position
+    # The story's page, answered without FastAPI's dependency solving, reads there too.
+    page = reader.get("/v1/stories/standby-story/timeline")
+    assert [item["id"] for item in page.json()["items"]] == [occurrence_id]
+    assert int(page.headers[HEADER]) >= position
     after = reads_by_source(reader)
     (standby,) = set(after) - {"primary"}
-    assert after[standby] == before[standby] + 1
+    assert after[standby] == before[standby] + 2
     assert after["primary"] == before["primary"]
     with psycopg.connect(hot_standby.standby_url) as connection:
         rows = connection.execute(
