@@ -10,6 +10,7 @@ from api.auth import Principal
 from api.errors import Problem
 from api.params import IF_MATCH, encode_cursor
 from api.ports import ViewProgress
+from api.positions import HEADER
 from domain.commands import Request
 from domain.service import Written
 from projections.timeline import TimelinePage, TimelineReader
@@ -50,26 +51,32 @@ def occurrence_answer(
     location: bool = False,
 ) -> Response:
     """The occurrence view after a write, once the views have caught up with it."""
+    position = {HEADER: str(written.position)}
     if not views.wait_for_views(written.position):
         raise Problem(
             503,
             f"the write was recorded (version {written.version}) but the views have not caught up; "
             "read it again shortly",
-            {"Retry-After": "1"},
+            {"Retry-After": "1", **position},
         )
     recorded_as_of = None
     if written.replayed:  # the first answer again: the state that write made
         recorded_as_of = timeline.recorded_at(written.id, written.version)
     entry = timeline.occurrence_entry(written.id, recorded_as_of=recorded_as_of)
     if entry is None:
-        raise Problem(503, "the occurrence is not in the views yet; read it again shortly")
-    return occurrence_response(entry, status, location=location)
+        raise Problem(503, "the occurrence is not in the views yet; read it again shortly", position)
+    return occurrence_response(entry, status, location=location, position=written.position)
 
 
-def occurrence_response(entry: str, status: int = 200, *, location: bool = False) -> Response:
-    """An occurrence as the view gave it (JSON text in the shape of `OccurrencePublic`)."""
+def occurrence_response(
+    entry: str, status: int = 200, *, location: bool = False, position: int | None = None
+) -> Response:
+    """An occurrence as the view gave it (JSON text in the shape of `OccurrencePublic`);
+    a write's answer names the write's own log `position`."""
     view = orjson.loads(entry)
     headers = {"ETag": f'"{view["version"]}"'}
+    if position is not None:
+        headers[HEADER] = str(position)
     if location:
         headers["Location"] = f"/v1/occurrences/{view['id']}"
     return Response(entry.encode(), status_code=status, headers=headers, media_type="application/json")

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors, observability, security
 from api.deps import check_parameters
 from api.ports import ApiOptions, Services
+from api.positions import PositionHeader
 from api.routes import entities, events, explorer, health, kinds, metrics, occurrences, stories, timeline
 from api.routes.docs import router as docs_router
 from api.schemas.problems import as_problem_json
@@ -22,6 +23,11 @@ DESCRIPTION = """Event-sourced news timelines.
 Every reported occurrence is an immutable event. Read any timeline as it was
 reported by a date (`as_of`) and as this system held it at a time
 (`recorded_as_of`), and audit how each report changed (`/history`).
+
+Every answer carries `Newsline-Position`: for a write, the log position of
+that write; for a read, the position the views it read had reached. A read
+that sends `Newsline-Position: N` is answered from views holding everything
+up to N (through any API process, from any replica).
 """
 
 
@@ -53,6 +59,7 @@ def create_api(
     errors.install(app)
     security.install(app, options.max_body_bytes, options.allowed_origins)
     observability.install(app)
+    app.add_middleware(PositionHeader)
     for module in (occurrences, timeline, stories, entities, kinds, events, health, metrics, explorer):
         app.include_router(module.router)
     app.include_router(docs_router)

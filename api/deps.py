@@ -16,9 +16,10 @@ from fastapi import Depends, Header, Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from api import positions
 from api.auth import CHALLENGE, Principal, authenticate
 from api.errors import Problem
-from api.ports import ApiOptions, Services, ViewProgress
+from api.ports import ApiOptions, ReadSource, Services, ViewProgress
 from domain.errors import FieldError, ValidationFailed
 from domain.service import NewslineApplication
 from domain.values import check_storable
@@ -102,11 +103,20 @@ async def reject_unstorable_parameters(request: Request) -> None:
         raise ValidationFailed.single("parameters", str(error)) from None
 
 
+def wanted_position(request: Request) -> int | None:
+    """The `Newsline-Position` a request asks its views to have reached (400 if malformed)."""
+    try:
+        return positions.parse(request.headers.getlist(positions.HEADER))
+    except ValueError as error:
+        raise Problem(400, str(error)) from None
+
+
 async def check_parameters(request: Request) -> None:
     """The parameter checks every operation runs, as one dependency: FastAPI solves
     each dependency again on every request, which costs a read more than its query."""
     await reject_unknown_parameters(request)
     await reject_unstorable_parameters(request)
+    wanted_position(request)
 
 
 # The services are read from the app here rather than through `get_services`, for
@@ -120,12 +130,35 @@ async def get_writer(request: Request) -> NewslineApplication:
     return _services(request).writer
 
 
+# Methods whose answers may come from a standby; any other request reads the primary.
+_READS = frozenset({"GET", "HEAD"})
+
+
+async def read_source(request: Request) -> ReadSource:
+    """The database that answers this request's reads, chosen once per request:
+    a standby for a read, unless only the primary holds its `Newsline-Position`."""
+    state = request.scope.setdefault("state", {})
+    source: ReadSource | None = state.get("newsline_source")
+    if source is None:
+        reads = _services(request).reads
+        if request.method in _READS:
+            wanted = wanted_position(request)
+            chosen = reads.choose_now(wanted)
+            if chosen is None:  # it waits for a standby to reach the position: not on the event loop
+                chosen = await run_in_threadpool(reads.choose, wanted)
+        else:
+            chosen = reads.primary()
+        source, state[positions.CHOSEN] = chosen
+        state["newsline_source"] = source
+    return source
+
+
 async def get_timeline(request: Request) -> TimelineReader:
-    return _services(request).timeline
+    return (await read_source(request)).timeline
 
 
 async def get_stories(request: Request) -> StoryReader:
-    return _services(request).stories
+    return (await read_source(request)).stories
 
 
 async def get_progress(request: Request) -> ViewProgress:

@@ -16,6 +16,7 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.logs import REQUEST_ID
+from api.positions import PositionUnavailable
 from api.security import SECURITY_HEADERS
 from domain.errors import (
     Conflict,
@@ -181,6 +182,16 @@ async def _database_unavailable(request: Request, error: Exception) -> JSONRespo
     return problem_response(503, "the database is unavailable; try again shortly", {"Retry-After": "2"})
 
 
+async def _position_unavailable(request: Request, error: PositionUnavailable) -> JSONResponse:
+    if error.beyond_head:
+        detail = (
+            f"Newsline-Position {error.position} is beyond the log, whose newest position is {error.head}"
+        )
+        return problem_response(422, detail, errors=[{"field": "Newsline-Position", "message": detail}])
+    detail = f"the views have not reached Newsline-Position {error.position} yet; try again shortly"
+    return problem_response(503, detail, {"Retry-After": "1"})
+
+
 async def _unstorable(request: Request, error: psycopg.DataError) -> JSONResponse:
     # Input that passed validation yet cannot be stored or compared (an
     # out-of-range value, say) is still the client's input, not our fault.
@@ -201,6 +212,7 @@ _HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
     (NewslineError, _domain_error),
     (RequestValidationError, _request_invalid),
     (Problem, _problem),
+    (PositionUnavailable, _position_unavailable),
     (StarletteHTTPException, _http_error),
     (es_persistence.OperationalError, _database_unavailable),
     (es_persistence.InterfaceError, _database_unavailable),

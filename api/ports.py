@@ -36,6 +36,51 @@ class ViewProgress(Protocol):
         ...
 
 
+class ReadSource(Protocol):
+    """A database that answers reads: the primary or a hot standby, with its views' readers."""
+
+    name: str
+    timeline: TimelineReader
+    stories: StoryReader
+
+
+@dataclass(frozen=True)
+class StandbyState:
+    """What was last seen of a hot standby (`lag_*` compare its views with the primary's)."""
+
+    name: str
+    up: bool
+    position: int
+    lag_events: int
+    lag_seconds: float
+    serving: bool
+
+
+class ReadRouting(Protocol):
+    """Which database answers a request, and the position of the views it reads."""
+
+    def choose_now(self, wanted: int | None) -> tuple[ReadSource, int] | None:
+        """A source whose views have reached `wanted`, if one is known without waiting."""
+        ...
+
+    def choose(self, wanted: int | None) -> tuple[ReadSource, int]:
+        """A source whose views have reached `wanted`, waiting a bounded time for one;
+        raises `PositionUnavailable` if none has."""
+        ...
+
+    def primary(self) -> tuple[ReadSource, int]:
+        """The primary (writes, and reads that must see it)."""
+        ...
+
+    def known_position(self) -> int:
+        """The primary views' position as last seen (a lower bound; no query)."""
+        ...
+
+    def standbys(self) -> list[StandbyState]:
+        """Each standby as last seen."""
+        ...
+
+
 @dataclass(frozen=True)
 class ApiOptions:
     """The settings the API reads (the composition root takes them from NEWSLINE_*)."""
@@ -59,3 +104,4 @@ class Services:
     principals: Mapping[str, Principal]
     write_limiter: WriteLimiter
     store_metrics: Collector
+    reads: ReadRouting

@@ -52,6 +52,8 @@ class Newsline:
     projections: ProjectionGroup | None = None
     specs: list[ViewSpec] = field(default_factory=list)
     view_connections_added: bool = False
+    #: The highest position every view was seen to have applied (by `wait_for_views`).
+    reached: int = 0
 
     @property
     def views(self) -> list[View]:
@@ -93,7 +95,10 @@ class Newsline:
             return True
         limit = self.settings.write_timeout if timeout is None else timeout
         here = self.projections is not None
-        return all(view.wait_for(position, limit, applied_here=here) for view in self.views)
+        if not all(view.wait_for(position, limit, applied_here=here) for view in self.views):
+            return False
+        self.reached = max(self.reached, position)
+        return True
 
     def positions(self) -> dict[str, int]:
         """Each view's applied position, by view name."""
@@ -234,7 +239,20 @@ def _creating_tables(construct: Callable[[], T]) -> T:
 
 
 def _view(view_class: type[V], name: str, datastore: PostgresDatastore) -> V:
-    """A view on the application's pool, its tracking table named as the library would."""
-    view = view_class(datastore, tracking_table_name=f"{name.lower()}_tracking")
+    """A view on the application's pool, its tables created if missing."""
+    view = _view_on(view_class, name, datastore)
     view.create_table()
     return view
+
+
+def _view_on(view_class: type[V], name: str, datastore: PostgresDatastore) -> V:
+    """A view on `datastore`, its tracking table named as the library would; creates nothing."""
+    return view_class(datastore, tracking_table_name=f"{name.lower()}_tracking")
+
+
+def views_on(datastore: PostgresDatastore) -> tuple[TimelineView, StoryView]:
+    """The views as a read-only database (a hot standby) holds them: readers only, nothing created."""
+    return (
+        _view_on(TimelineView, TimelineProjection.name, datastore),
+        _view_on(StoryView, StoryProjection.name, datastore),
+    )

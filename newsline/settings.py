@@ -58,11 +58,32 @@ class Settings(BaseSettings):
     )
     stream_keepalive: float = Field(default=15.0, gt=0, description="seconds between SSE keep-alive comments")
     stream_poll_interval: float = Field(default=0.25, gt=0, le=10, description="seconds between log polls")
+    read_database_urls: str = Field(
+        default="", repr=False, description="comma-separated URLs of hot standbys that serve reads"
+    )
+    standby_max_lag: float = Field(
+        default=5.0, gt=0, description="seconds a standby may lag behind the primary's views and still serve"
+    )
+    standby_wait: float = Field(
+        default=0.5, ge=0, le=30, description="seconds a read with Newsline-Position waits for a standby"
+    )
 
     @field_validator("tokens")
     @classmethod
     def _tokens_are_well_formed(cls, value: str) -> str:
         parse_tokens(value)
+        return value
+
+    @field_validator("read_database_urls")
+    @classmethod
+    def _standby_urls_are_well_formed(cls, value: str) -> str:
+        from psycopg.conninfo import conninfo_to_dict
+
+        for url in value.split(","):
+            try:
+                conninfo_to_dict(url.strip())
+            except Exception:  # psycopg says which part is wrong, quoting the URL and its password
+                raise ValueError("each entry must be a PostgreSQL URL (postgresql://...)") from None
         return value
 
     @field_validator("write_rate_limit")
@@ -87,6 +108,9 @@ class Settings(BaseSettings):
 
     def write_limits(self) -> list[RateLimitItem]:
         return write_limits(self.write_rate_limit)
+
+    def standby_urls(self) -> list[str]:
+        return [url.strip() for url in self.read_database_urls.split(",") if url.strip()]
 
     def allowed_origins(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]

@@ -13,6 +13,7 @@ from api.ports import ApiOptions, Services
 from api.rate_limit import WriteLimiter
 from newsline import __version__
 from newsline.bootstrap import Newsline, build
+from newsline.reads import Collectors, ReadRouter, ReadsCollector
 from newsline.settings import Settings
 
 
@@ -24,9 +25,13 @@ def create_app(settings: Settings | None = None, newsline: Newsline | None = Non
     @contextmanager
     def services() -> Iterator[Services]:
         wired = newsline or build(settings)
+        reads = None
         try:
-            yield api_services(wired)
+            reads = ReadRouter(wired)
+            yield api_services(wired, reads)
         finally:
+            if reads is not None:
+                reads.close()
             if newsline is None:
                 wired.close()
 
@@ -44,8 +49,8 @@ def api_options(settings: Settings) -> ApiOptions:
     )
 
 
-def api_services(newsline: Newsline) -> Services:
-    """What the routes use, taken from a wired Newsline."""
+def api_services(newsline: Newsline, reads: ReadRouter) -> Services:
+    """What the routes use, taken from a wired Newsline and its read sources."""
     return Services(
         writer=newsline.app,
         timeline=newsline.timeline.reader,
@@ -53,5 +58,6 @@ def api_services(newsline: Newsline) -> Services:
         progress=newsline,
         principals=newsline.principals,
         write_limiter=WriteLimiter(newsline.settings.write_limits(), newsline.datastore),
-        store_metrics=StoreCollector(newsline.app, newsline.positions),
+        store_metrics=Collectors(StoreCollector(newsline.app, newsline.positions), ReadsCollector(reads)),
+        reads=reads,
     )

@@ -21,6 +21,8 @@ from psycopg.sql import SQL, Identifier
 from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 from newsline.web import create_app
+from tests import standby
+from tests.standby import HotStandby
 
 EDITOR_TOKEN = "editor-token-0001"
 ADMIN_TOKEN = "admin-token-00001"
@@ -80,3 +82,10 @@ def newsline(database_url: str, schema: str) -> Iterator[Newsline]:
 def client(newsline: Newsline) -> Iterator[TestClient]:
     with TestClient(create_app(newsline=newsline), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def hot_standby() -> Iterator[HotStandby]:
+    """A real primary and a real streaming hot standby of it, stopped afterwards."""
+    with standby.hot_standby() as pair:
+        yield pair

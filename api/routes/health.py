@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import OptionsDep, ProgressDep
+from api.deps import OptionsDep, ProgressDep, ServicesDep
 from api.errors import problem_response
 
 router = APIRouter(tags=["operations"])
@@ -18,8 +20,11 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def readyz(views: ProgressDep, options: OptionsDep) -> JSONResponse:
-    """The database answers and the views have caught up with the log."""
+def readyz(views: ProgressDep, options: OptionsDep, services: ServicesDep) -> JSONResponse:
+    """The database answers and the views have caught up with the log; each standby's lag.
+
+    A standby that is down or lagging does not make the process unready: its
+    reads go to the primary meanwhile."""
     try:
         head = views.head()
         positions = views.positions()
@@ -27,8 +32,9 @@ def readyz(views: ProgressDep, options: OptionsDep) -> JSONResponse:
         return problem_response(503, f"the database is unreachable: {type(error).__name__}")
     allowed = options.ready_max_lag
     lagging = {name: head - position for name, position in positions.items() if head - position > allowed}
+    standbys = {state.name: asdict(state) for state in services.reads.standbys()}
     if lagging:
         return problem_response(
-            503, f"projections are catching up: {lagging}", head=head, positions=positions
+            503, f"projections are catching up: {lagging}", head=head, positions=positions, standbys=standbys
         )
-    return JSONResponse({"status": "ready", "head": head, "positions": positions})
+    return JSONResponse({"status": "ready", "head": head, "positions": positions, "standbys": standbys})

@@ -33,6 +33,7 @@ from api.params import (
     parse_instant,
     plain_timeline_query,
 )
+from api.positions import HEADER
 from api.schemas.catalogue import StoryCreate, StoryList, StoryPublic
 from api.schemas.occurrences import StoryChangesPublic, TimelinePublic
 from api.schemas.problems import problems
@@ -66,12 +67,15 @@ def create_story(
 ) -> JSONResponse:
     """Open a story under a new slug."""
     written = app.create_story(CreateStory.from_body(body), write_request(principal, key))
+    position = {HEADER: str(written.position)}
     if not views.wait_for_views(written.position):
-        raise Problem(503, "the story was recorded but the views have not caught up", {"Retry-After": "1"})
+        raise Problem(
+            503, "the story was recorded but the views have not caught up", {"Retry-After": "1", **position}
+        )
     story = stories.story(body.slug)
     assert story is not None
-    location = {"Location": f"/v1/stories/{body.slug}"}
-    return JSONResponse(StoryPublic.model_validate(story).model_dump(mode="json"), 201, location)
+    headers = {"Location": f"/v1/stories/{body.slug}", **position}
+    return JSONResponse(StoryPublic.model_validate(story).model_dump(mode="json"), 201, headers)
 
 
 @router.get("", response_model=StoryList)
