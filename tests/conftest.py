@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from psycopg.sql import SQL, Identifier
 
 from newsline.bootstrap import Newsline, build
@@ -23,6 +24,11 @@ from newsline.settings import Settings
 from newsline.web import create_app
 from tests import standby
 from tests.standby import HotStandby
+
+# Property tests check behaviour, not speed: hypothesis's per-example deadline (200 ms)
+# fails them when a shared machine is busy, so none is set.
+settings.register_profile("newsline", deadline=None)
+settings.load_profile("newsline")
 
 EDITOR_TOKEN = "editor-token-0001"
 ADMIN_TOKEN = "admin-token-00001"
