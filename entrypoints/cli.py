@@ -242,7 +242,7 @@ def import_(
         with ExitStack() as stack:
             views = stack.enter_context(views_in_child(newsline)) if settings.run_projections else None
             with _progress(f"importing {file.name}", file.stat().st_size) as advance:
-                report = import_file(newsline.app, file, progress=advance)
+                report = import_file(newsline.app, file, progress=advance, reader_process=True)
             if views is not None and report.last_position is not None:  # else a worker catches up
                 start = min(view.position() for view in newsline.views)
                 with _progress("updating the views", report.last_position - start) as advance:
