@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from api.errors import Problem
-
 Role = Literal["reader", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("reader", "editor", "admin")
 
@@ -56,6 +54,10 @@ def authenticate(principals: Mapping[str, Principal], authorization: str | None)
     """The principal of a bearer token (None without one), compared in constant time."""
     if authorization is None:
         return None
+    # Imported here: the settings read this module, and the commands that serve
+    # nothing (import, rebuild, and their processes) need not load FastAPI for it.
+    from api.errors import Problem
+
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, "use 'Authorization: Bearer <token>'", CHALLENGE)

@@ -2,7 +2,9 @@
 
 The line format is `adapters.ndjson`'s. Lines are written in batches, each
 batch in one transaction, and a bad line is reported with its number while
-the good ones are kept. Importing the same file twice writes nothing the
+the good ones are kept. Reading a line into its command (parsing, checking,
+fingerprinting) depends on the line alone, so `newsline import` reads in a
+process of its own, a few batches ahead of the one writing. Importing the same file twice writes nothing the
 second time: a story or an occurrence with a known id is compared with what
 is stored, and every other line carries an idempotency key (its own, or one
 derived from its content).
@@ -10,9 +12,14 @@ derived from its content).
 
 from __future__ import annotations
 
+import contextlib
 import gc
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -35,6 +42,9 @@ BATCH_LINES = 1000
 # Aggregates remembered between batches, so revisions find their occurrence
 # without a query; bounded so that memory stays flat.
 KNOWN_LIMIT = 100_000
+# Batches a reader process may read ahead of the writing: enough to keep it
+# busy, few enough that memory stays flat.
+READ_AHEAD = 2
 
 _LINE_ERRORS = (NewslineError, ValueError, KeyError, TypeError)
 # A line as read: its command, or why it has none.
@@ -61,32 +71,114 @@ def import_file(
     *,
     batch_lines: int = BATCH_LINES,
     progress: Callable[[int], None] = lambda done: None,
+    reader_process: bool = False,
 ) -> ImportReport:
-    """Import every line of `path`; `progress` is told the bytes read so far."""
+    """Import every line of `path`; `progress` is told the bytes read so far.
+
+    With `reader_process`, lines are read into commands in a process of
+    their own (on another core), with the same outcome line by line.
+    """
     report = ImportReport()
     known: OrderedDict[UUID, Aggregate | None] = OrderedDict()
     try:
-        for lines, done in _batches(path, batch_lines, report):
-            saved = _import_batch(app, lines, known)
-            if saved is None:  # a concurrent writer got in the way: one line at a time
-                known.clear()
-                saved = [_outcome(app, line) for line in lines], None
-            outcomes, position = saved
-            for number, outcome in outcomes:
-                _tally(report, number, outcome)
-            report.last_position = position or report.last_position
-            while len(known) > KNOWN_LIMIT:
-                known.popitem(last=False)
-            # What outlives a batch (mostly the aggregates remembered) leaves the
-            # garbage collector's sight: otherwise each full collection walks all
-            # of them again, and a million-line import spends a fifth of its time
-            # there, more the longer it runs. They hold no reference cycles, so
-            # reference counting still frees them when they are forgotten.
-            gc.freeze()
-            progress(done)
+        with _reader(reader_process) as read:
+            _import_batches(app, read(_batches(path, batch_lines, report)), known, report, progress)
     finally:
         gc.unfreeze()
     return report
+
+
+def _import_batches(
+    app: NewslineApplication,
+    batches: Iterable[tuple[list[_Line], list[_Read], int]],
+    known: OrderedDict[UUID, Aggregate | None],
+    report: ImportReport,
+    progress: Callable[[int], None],
+) -> None:
+    for lines, items, done in batches:
+        saved = _import_batch(app, list(zip((line.number for line in lines), items, strict=True)), known)
+        if saved is None:  # a concurrent writer got in the way: one line at a time
+            known.clear()
+            saved = [_outcome(app, line) for line in lines], None
+        outcomes, position = saved
+        for number, outcome in outcomes:
+            _tally(report, number, outcome)
+        report.last_position = position or report.last_position
+        while len(known) > KNOWN_LIMIT:
+            known.popitem(last=False)
+        # What outlives a batch (mostly the aggregates remembered) leaves the
+        # garbage collector's sight: otherwise each full collection walks all
+        # of them again, and a million-line import spends a fifth of its time
+        # there, more the longer it runs. They hold no reference cycles, so
+        # reference counting still frees them when they are forgotten.
+        gc.freeze()
+        progress(done)
+
+
+_Reading = Callable[[Iterable[tuple[list[_Line], int]]], Iterator[tuple[list[_Line], list[_Read], int]]]
+
+
+@contextlib.contextmanager
+def _reader(separate: bool) -> Iterator[_Reading]:
+    """Batches of lines in, the same batches read out: here, or in a process of their own."""
+    if not separate:
+        yield lambda batches: (
+            (lines, read_lines([line.text for line in lines]), done) for lines, done in batches
+        )
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_reader_started)
+
+    def read(batches: Iterable[tuple[list[_Line], int]]) -> Iterator[tuple[list[_Line], list[_Read], int]]:
+        ahead: deque[tuple[list[_Line], Future[list[_Read]], int]] = deque()
+        batches = iter(batches)
+        first = next(batches, None)
+        for lines, done in batches:
+            ahead.append((lines, pool.submit(read_lines, [line.text for line in lines]), done))
+            if first is not None and len(ahead) == READ_AHEAD:
+                # The reader process takes a second to start: read the first batch here meanwhile.
+                yield first[0], read_lines([line.text for line in first[0]]), first[1]
+                first = None
+            if len(ahead) > READ_AHEAD:
+                lines, future, done = ahead.popleft()
+                yield lines, future.result(), done
+        if first is not None:
+            yield first[0], read_lines([line.text for line in first[0]]), first[1]
+        while ahead:
+            lines, future, done = ahead.popleft()
+            yield lines, future.result(), done
+
+    try:
+        yield read
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _reader_started() -> None:
+    # The reader holds a batch at a time: what it imported stays out of the cycle
+    # collector's sight. It ends with the import, even one killed outright (a
+    # pool's worker would otherwise wait for work forever).
+    gc.freeze()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent,), name="reader-parent", daemon=True).start()
+
+
+def _end_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # returns once the importing process has ended
+    os._exit(1)
+
+
+def read_lines(texts: list[str]) -> list[_Read]:
+    """Each line's command (or why it has none), fingerprinted: what depends on the line alone."""
+    items = [_read(text) for text in texts]
+    for item in items:
+        if isinstance(item, ndjson.Line):
+            # Kept with the command for its idempotency key; a failure is raised
+            # again, where it always was, when the key is written.
+            with contextlib.suppress(Exception):
+                item.command.fingerprint()
+    return items
 
 
 def _batches(path: Path, size: int, report: ImportReport) -> Iterator[tuple[list[_Line], int]]:
@@ -109,10 +201,9 @@ def _batches(path: Path, size: int, report: ImportReport) -> Iterator[tuple[list
 
 
 def _import_batch(
-    app: NewslineApplication, lines: Sequence[_Line], known: OrderedDict[UUID, Aggregate | None]
+    app: NewslineApplication, items: Sequence[tuple[int, _Read]], known: OrderedDict[UUID, Aggregate | None]
 ) -> tuple[list[tuple[int, Written | str]], int | None] | None:
-    """Write a batch in one transaction: each line's outcome, and the batch's position."""
-    items = [(line.number, _read(line.text)) for line in lines]
+    """Write a batch of lines read in one transaction: each line's outcome, and the batch's position."""
     wanted = {id_ for _, item in items if not isinstance(item, str) for id_ in _ids_read(item)}
     known.update(load_aggregates(app, [id_ for id_ in wanted if id_ not in known]))
     batch = WriteBatch(app, app.writes, known)

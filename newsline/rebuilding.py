@@ -12,6 +12,7 @@ that leaves the view's position at 0: run the rebuild again.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
@@ -85,6 +86,7 @@ def _build_partition(settings: Settings, partition: Partition, head: int, starte
     """The child: the timeline rows of one partition, up to `head`."""
     logs.configure(settings.log_format)
     newsline = build(settings, run_projections=False, role="rebuild")
+    gc.freeze()  # what outlives the partition leaves the cycle collector's sight (see `newsline rebuild`)
     started.wait()  # started; the parent drops the reader indexes
     started.wait()
     try:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Mapper, Notification, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from psycopg import Cursor
@@ -242,6 +242,14 @@ class BatchProjection(Projection[TView]):
     @abstractmethod
     def process_batch(self, events: Sequence[Logged], through: int) -> None:
         """Apply `events` (positions ascending) and record position `through`."""
+
+    def process_notifications(
+        self, notifications: Sequence[Notification], through: int, mapper: Mapper[Any]
+    ) -> None:
+        """Apply stored events as read from the log: by default decoded into the
+        library's event objects; a view may read their stored state itself."""
+        events = [Logged(n.id, mapper.to_domain_event(n)) for n in notifications]
+        self.process_batch(events, through)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """One event is a batch of one (the library's single-event entry point)."""

@@ -32,7 +32,7 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from projections.base import BatchProjection, Logged, View
+from projections.base import BatchProjection, View
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,7 @@ def follow(
             inclusive_of_start=False,
         )
         through = notifications[-1].id if len(notifications) == batch_size else head
-        events = [Logged(n.id, application.mapper.to_domain_event(n)) for n in notifications]
-        projection.process_batch(events, through)
+        projection.process_notifications(notifications, through, application.mapper)
         position = through
 
 

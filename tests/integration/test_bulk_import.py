@@ -86,6 +86,23 @@ def test_batches_write_what_single_lines_write(fresh: Any, corpus_file: Path) ->
     assert by_batch.last_position == batched.head()
 
 
+def test_lines_read_in_a_process_of_their_own_write_what_lines_read_here_write(
+    fresh: Any, corpus_file: Path
+) -> None:
+    """`newsline import` reads lines in a reader process, batches ahead of the writing."""
+    apart, here = fresh(), fresh()
+    seen: list[int] = []
+    by_reader = import_file(apart.app, corpus_file, batch_lines=29, progress=seen.append, reader_process=True)
+    by_here = import_file(here.app, corpus_file, batch_lines=29)
+    assert by_reader.errors == by_here.errors and numbers(by_reader) == [18, 108, 198, 288]
+    assert (by_reader.written, by_reader.replayed) == (by_here.written, by_here.replayed)
+    assert states(apart) == states(here)
+    assert seen == sorted(seen) and seen[-1] == corpus_file.stat().st_size
+    again = import_file(apart.app, corpus_file, batch_lines=29, reader_process=True)
+    assert again.written == 0 and again.replayed == by_reader.written
+    assert apart.head() == by_reader.last_position
+
+
 def test_a_second_import_writes_nothing(fresh: Any, corpus_file: Path) -> None:
     newsline = fresh()
     first = import_file(newsline.app, corpus_file, batch_lines=50)
