@@ -53,5 +53,5 @@ def api_services(newsline: Newsline) -> Services:
         progress=newsline,
         principals=newsline.principals,
         write_limiter=WriteLimiter(newsline.settings.write_limits(), newsline.datastore),
-        store_metrics=StoreCollector(newsline.app, newsline.positions),
+        store_metrics=StoreCollector(newsline.app, newsline.positions, newsline.shards),
     )

@@ -23,12 +23,13 @@ def readyz(views: ProgressDep, options: OptionsDep) -> JSONResponse:
     try:
         head = views.head()
         positions = views.positions()
+        shards = views.shards()
     except Exception as error:  # any failure to reach the database means not ready
         return problem_response(503, f"the database is unreachable: {type(error).__name__}")
     allowed = options.ready_max_lag
     lagging = {name: head - position for name, position in positions.items() if head - position > allowed}
     if lagging:
         return problem_response(
-            503, f"projections are catching up: {lagging}", head=head, positions=positions
+            503, f"projections are catching up: {lagging}", head=head, positions=positions, shards=shards
         )
-    return JSONResponse({"status": "ready", "head": head, "positions": positions})
+    return JSONResponse({"status": "ready", "head": head, "positions": positions, "shards": shards})
