@@ -10,8 +10,11 @@ Positions never skip an event: the event store takes a table lock per write,
 so events commit in position order, and everything at or below the highest
 committed position is final.
 
+A runner applies a whole view, or one shard of it (projections.shards): a
+shard reads only the events of its partition of the occurrences.
+
 A failure (a lost database connection, say) ends the runner; a supervisor
-thread per view starts it again with a back-off from the view's last
+thread per view or shard starts it again with a back-off from its last
 committed position, so a restart neither skips nor repeats an event.
 
 The runners use the process's one pool, shared with the application: each
