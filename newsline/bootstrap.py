@@ -52,9 +52,9 @@ class Newsline:
     stories: StoryView
     principals: dict[str, Principal]
     database: database.Database
+    sharding: Sharding
     role: str = "serve"
     projections: Claims | None = None
-    sharding: Sharding | None = None
     view_connections_added: bool = False
     _named: dict[str, View] = field(default_factory=dict)
 
@@ -73,22 +73,16 @@ class Newsline:
         """Run this process's share of the views' shards, from where each stands."""
         if self.projections is None:
             self._refuse_partly_built_views()
-            sharding = self._sharding()
+            sharding = self.sharding
             if not self.view_connections_added:
                 # The runners follow the log on this process's pool: one connection
                 # each at a time, and one that listens for new writes.
-                database.grow_pool(self.datastore, len(sharding.specs()) + 1)
+                database.grow_pool(self.datastore, shard_count(self.settings) + 1)
                 self.view_connections_added = True
             self.projections = Claims(
                 sharding, self.app, self.settings.projection_batch_size, self._claims_connection
             )
             self.projections.start()
-
-    def _sharding(self) -> Sharding:
-        if self.sharding is None:
-            timeline, stories = TimelineProjection(self.timeline), StoryProjection(self.stories)
-            self.sharding = Sharding(timeline, [stories], self.settings.projection_shards)
-        return self.sharding
 
     def _claims_connection(self) -> psycopg.Connection[DictRow]:
         """The connection that holds this process's claims, named after the process
@@ -268,6 +262,9 @@ def build(settings: Settings, *, run_projections: bool | None = None, role: str 
         stories=stories,
         principals=settings.principals(),
         database=db,
+        sharding=Sharding(
+            TimelineProjection(timeline), [StoryProjection(stories)], settings.projection_shards
+        ),
         role=role,
     )
     if projecting:

@@ -77,6 +77,34 @@ def holders(connection: Connection[Any], schema: str) -> dict[int, tuple[int, st
     return {row["key"]: (row["pid"], row["holder"] or "?") for row in rows if row["key"] != MEMBERSHIP}
 
 
+def plan(
+    group: Sequence[int], me: int, members: set[int], held_by: dict[int, int]
+) -> tuple[list[int], list[int]]:
+    """This round's moves for member `me` among the shards `group` (one view's keys):
+    the shards it gives back, and the free ones it tries to take.
+
+    Each member holds at most its share (the shards over the members, rounded
+    up); the member holding the most (the lowest pid among equals) gives one
+    back when another holds two fewer, so that one who joins gets its share.
+    """
+    counts = dict.fromkeys(members | {me}, 0)
+    for key in group:
+        if held_by.get(key) in counts:
+            counts[held_by[key]] += 1
+    share = math.ceil(len(group) / len(counts))
+    mine = [key for key in group if held_by.get(key) == me]
+    most = max(counts.values())
+    giver = min(pid for pid, count in counts.items() if count == most)
+    excess = len(mine) - share
+    if excess <= 0 and giver == me and most >= min(counts.values()) + 2:
+        excess = 1
+    give_back = mine[len(mine) - excess :] if excess > 0 else []
+    free = [key for key in group if key not in held_by]
+    start = me % len(group)  # members try the free shards from different places
+    take = (free[start:] + free[:start])[: max(share - len(mine), 0)]
+    return list(reversed(give_back)), take
+
+
 @dataclass
 class _Round:
     """What pg_locks says at the start of a round."""
@@ -106,6 +134,7 @@ class Claims:
         self._namespace = namespace(self._schema)
         self._specs = sharding.specs()
         self._running: dict[str, tuple[Supervisor, Wakeups]] = {}
+        self._waiting_for: str | None = None  # the old shard a new split waits for, once logged
         self._lock = threading.Lock()
         self._listener = Listener(recorder)
         self._stopping = threading.Event()
@@ -172,25 +201,12 @@ class Claims:
             self._balance_group(connection, state, group)
 
     def _balance_group(self, connection: Connection[Any], state: _Round, group: Sequence[ShardSpec]) -> None:
-        keys = {shard_key(spec.shard.key): spec for spec in group}
-        counts = dict.fromkeys(state.members, 0)
-        for key, pid in state.held_by.items():
-            if key in keys and pid in counts:
-                counts[pid] += 1
-        share = math.ceil(len(group) / len(state.members))
-        mine = [spec for key, spec in keys.items() if state.held_by.get(key) == state.me]
-        most = max(counts.values())
-        # One member gives a shard back when another holds two fewer: the one holding the most (lowest pid).
-        giver = min(pid for pid, count in counts.items() if count == most)
-        excess = len(mine) - share
-        if excess <= 0 and most >= min(counts.values()) + 2 and giver == state.me:
-            excess = 1
-        for spec in reversed(mine[len(mine) - excess :] if excess > 0 else []):
-            self._give_back(connection, spec)
-        free = [spec for key, spec in keys.items() if key not in state.held_by]
-        start = state.me % len(group)  # members try the free shards from different places
-        for spec in (free[start:] + free[:start])[: max(share - len(mine), 0)]:
-            self._take(connection, spec)
+        specs = {shard_key(spec.shard.key): spec for spec in group}
+        give_back, take = plan(list(specs), state.me, state.members, state.held_by)
+        for key in give_back:
+            self._give_back(connection, specs[key])
+        for key in take:
+            self._take(connection, specs[key])
 
     def _take(self, connection: Connection[Any], spec: ShardSpec) -> None:
         key = shard_key(spec.shard.key)
@@ -245,13 +261,17 @@ class Claims:
                     "SELECT pg_try_advisory_lock(%s, %s) AS got", (self._namespace, key)
                 ).fetchone()
                 if not got or not got["got"]:
-                    log.warning(
-                        "the timeline is split into %d shards, and processes running them still hold %s:"
-                        " stop them to split it into %d (NEWSLINE_PROJECTION_SHARDS); waiting",
-                        current,
-                        spec.name,
-                        self._sharding.count,
-                    )
+                    if self._waiting_for != spec.name:  # once, not every round
+                        self._waiting_for = spec.name
+                        log.warning(
+                            "the timeline is split into %d shards, and a process running them still holds"
+                            " %s: stop the processes running %d shards to split it into %d"
+                            " (NEWSLINE_PROJECTION_SHARDS); waiting",
+                            current,
+                            spec.name,
+                            current,
+                            self._sharding.count,
+                        )
                     return False
                 locked.append(key)
             positions = self._sharding.split_view.shard_positions()

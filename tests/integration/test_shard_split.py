@@ -46,7 +46,7 @@ def test_the_timeline_is_split_anew_from_where_its_shards_stood(database_url: st
 
         # More events, applied by the first of the three shards only: they now stand apart.
         write_log(one, occurrences=10)
-        first = three._sharding().specs()[0]
+        first = three.sharding.specs()[0]
         follow(first.projection, three.app, lambda _: None, threading.Event(), 7, first.partition, one.head())
         positions = sorted(one.timeline.shard_positions().values())
         assert positions[0] < positions[-1] == one.head()
