@@ -175,14 +175,19 @@ class Claims:
                 delay = min(delay * 2, 5.0)
 
     def _member(self, connection: Connection[Any]) -> None:
-        """Claim and balance, a round a second, until stopped."""
+        """Claim and balance, a round a second, until stopped.
+
+        A process becomes a member only once the timeline is split as it is
+        configured: one waiting to split it anew must not count in the
+        others' shares, or shards would go unclaimed meanwhile.
+        """
         connection.execute(KEEPALIVES)
+        while not self._split_as_configured(connection):
+            if self._stopping.wait(ROUND_SECONDS):
+                return
         connection.execute("SELECT pg_advisory_lock_shared(%s, %s)", (self._namespace, MEMBERSHIP))
-        split_ok = False
         while not self._stopping.is_set():
-            split_ok = split_ok or self._split_as_configured(connection)
-            if split_ok:
-                self._balance(connection)
+            self._balance(connection)
             self._stopping.wait(ROUND_SECONDS)
 
     def _read(self, connection: Connection[Any]) -> _Round:
