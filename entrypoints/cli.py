@@ -178,10 +178,8 @@ def serve(
 
 @cli.command(cls=_Command)
 def worker() -> None:
-    """Run the projections alone, for deployments with several API processes.
-
-    Any number of workers share the views' shards (NEWSLINE_PROJECTION_SHARDS),
-    and take over those of a worker that stops or dies."""
+    """Run the projections alone, for deployments with several API processes;
+    any number of workers share the views' shards."""
     settings = _settings()
     newsline = _build(settings, run_projections=True, role="worker")
     stop = threading.Event()
