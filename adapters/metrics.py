@@ -19,12 +19,19 @@ from prometheus_client.registry import Collector
 class StoreCollector(Collector):
     """The log's head and size, and each projection's position and lag.
 
-    `positions` tells each projection's applied position by name.
+    `positions` tells each projection's applied position by name, `shards`
+    each shard's position and holder (see api.ports.ViewProgress.shards).
     """
 
-    def __init__(self, app: Application[UUID], positions: Callable[[], dict[str, int]]) -> None:
+    def __init__(
+        self,
+        app: Application[UUID],
+        positions: Callable[[], dict[str, int]],
+        shards: Callable[[], list[dict[str, object]]] = list,
+    ) -> None:
         self.app = app
         self.positions = positions
+        self.shards = shards
 
     def collect(self) -> Iterator[Any]:
         head = self.app.recorder.max_notification_id() or 0
@@ -56,6 +63,23 @@ class StoreCollector(Collector):
             oldest = self._recorded_at(applied + 1) if head > applied else None
             lag_seconds.add_metric([name], max(now - oldest, 0.0) if oldest else 0.0)
         yield from (position, lag, lag_seconds)
+        yield from self._shards()
+
+    def _shards(self) -> Iterator[Any]:
+        labels = ["projection", "shard"]
+        position = GaugeMetricFamily(
+            "newsline_projection_shard_position", "Last log position a shard of a view applied", labels=labels
+        )
+        claimed = GaugeMetricFamily(
+            "newsline_projection_shard_claimed",
+            "1 while a running process holds the shard, else 0",
+            labels=labels,
+        )
+        for shard in self.shards():
+            names = [str(shard["view"]), str(shard["shard"])]
+            position.add_metric(names, float(str(shard["position"])))
+            claimed.add_metric(names, 0 if shard["held_by"] is None else 1)
+        yield from (position, claimed)
 
     def _recorded_at(self, position: int) -> float | None:
         """When the event at a position was recorded (the writer's clock), as a Unix time."""

@@ -35,6 +35,11 @@ class ViewProgress(Protocol):
         """Read-your-writes: block until every view has applied `position`."""
         ...
 
+    def shards(self) -> list[dict[str, object]]:
+        """Each shard of each view: `view`, `shard` (`2/4`), `position`, and `held_by`
+        (the application_name of the process running it, or None)."""
+        ...
+
 
 class ReadSource(Protocol):
     """A database that answers reads: the primary or a hot standby, with its views' readers."""

@@ -179,13 +179,19 @@ def serve(
 
 @cli.command(cls=_Command)
 def worker() -> None:
-    """Run the projections alone, for deployments with several API processes."""
-    newsline = _build(_settings(), run_projections=True, role="worker")
+    """Run the projections alone, for deployments with several API processes;
+    any number of workers share the views' shards."""
+    settings = _settings()
+    newsline = _build(settings, run_projections=True, role="worker")
     stop = threading.Event()
     # Ctrl-C is an ordinary stop (exit 0); SIGTERM interrupts the wait as it does
     # every command (see main), so the process ends by it as supervisors expect.
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    typer.echo("projection worker running; Ctrl-C to stop")
+    shards = settings.projection_shards
+    typer.echo(
+        f"projection worker running (the timeline in {shards} shard{'s' if shards > 1 else ''},"
+        " shared with the other workers); Ctrl-C to stop"
+    )
     try:
         stop.wait()
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import orjson
 import psycopg
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import set_json_loads
 
 from adapters import database
@@ -25,8 +27,9 @@ from api.auth import Principal
 from domain.service import NewslineApplication
 from newsline.settings import Settings
 from projections.base import View
+from projections.claims import Claims, holders, shard_key
 from projections.partitions import TRACKING_PREFIX
-from projections.runner import ProjectionGroup, ViewSpec
+from projections.shards import Sharding
 from projections.stories import StoryProjection, StoryView
 from projections.timeline import TimelineProjection, TimelineView
 
@@ -49,11 +52,13 @@ class Newsline:
     stories: StoryView
     principals: dict[str, Principal]
     database: database.Database
-    projections: ProjectionGroup | None = None
-    specs: list[ViewSpec] = field(default_factory=list)
+    sharding: Sharding
+    role: str = "serve"
+    projections: Claims | None = None
     view_connections_added: bool = False
     #: The highest position every view was seen to have applied (by `wait_for_views`).
     reached: int = 0
+    _named: dict[str, View] = field(default_factory=dict)
 
     @property
     def views(self) -> list[View]:
@@ -67,16 +72,31 @@ class Newsline:
         return recorder.datastore
 
     def start_projections(self) -> None:
-        """Run the views' runners in this process, from where each view stands."""
+        """Run this process's share of the views' shards, from where each stands."""
         if self.projections is None:
             self._refuse_partly_built_views()
+            sharding = self.sharding
             if not self.view_connections_added:
                 # The runners follow the log on this process's pool: one connection
                 # each at a time, and one that listens for new writes.
-                database.grow_pool(self.datastore, view_connections(len(self.specs)))
+                database.grow_pool(self.datastore, shard_count(self.settings) + 1)
                 self.view_connections_added = True
-            self.projections = ProjectionGroup(self.specs, self.app, self.settings.projection_batch_size)
+            self.projections = Claims(
+                sharding, self.app, self.settings.projection_batch_size, self._claims_connection
+            )
             self.projections.start()
+
+    def _claims_connection(self) -> psycopg.Connection[DictRow]:
+        """The connection that holds this process's claims, named after the process
+        so that an operator sees in pg_stat_activity (and /readyz) who runs which shard."""
+        holder = f"newsline-{self.role}@{socket.gethostname()}:{os.getpid()}"
+        return psycopg.connect(
+            self.database.conninfo,
+            autocommit=True,
+            row_factory=dict_row,
+            application_name=holder[:63],
+            connect_timeout=self.settings.database_timeout,
+        )
 
     def _refuse_partly_built_views(self) -> None:
         """A rebuild in partitions that stopped before its end leaves rows the
@@ -90,19 +110,43 @@ class Newsline:
                 )
 
     def wait_for_views(self, position: int | None, timeout: float | None = None) -> bool:
-        """Read-your-writes: block until every view has applied `position`."""
+        """Read-your-writes: block until every shard of every view has applied `position`."""
         if position is None:
             return True
         limit = self.settings.write_timeout if timeout is None else timeout
-        here = self.projections is not None
+        here = self.projections is not None and self.projections.holds_every_shard()
         if not all(view.wait_for(position, limit, applied_here=here) for view in self.views):
             return False
         self.reached = max(self.reached, position)
         return True
 
     def positions(self) -> dict[str, int]:
-        """Each view's applied position, by view name."""
-        return {spec.name: spec.view.position() for spec in self.specs}
+        """Each view's applied position (its slowest shard's), by view name."""
+        return {name: view.position() for name, view in self._views_by_name().items()}
+
+    def shards(self) -> list[dict[str, object]]:
+        """Each shard of each view: its position, and the process that runs it (None: no one)."""
+        with self.datastore.get_connection() as connection:
+            held = holders(connection, self.datastore.schema)
+        found: list[dict[str, object]] = []
+        for name, view in self._views_by_name().items():
+            positions = sorted(view.shard_positions().items(), key=lambda item: _shard_order(item[0]))
+            for index, (tracking_name, position) in enumerate(positions):
+                holder = held.get(shard_key(f"{name}:{tracking_name}"))
+                found.append(
+                    {
+                        "view": name,
+                        "shard": f"{index + 1}/{len(positions)}",
+                        "position": position,
+                        "held_by": holder[1] if holder else None,
+                    }
+                )
+        return found
+
+    def _views_by_name(self) -> dict[str, View]:
+        if not self._named:
+            self._named = {TimelineProjection.name: self.timeline, StoryProjection.name: self.stories}
+        return self._named
 
     def rebuild(
         self, progress: Callable[[int], None] = lambda position: None, processes: int | None = None
@@ -114,9 +158,7 @@ class Newsline:
         (by default one per core), the timeline is built by partitions of
         the occurrences in child processes.
         """
-        if self.projections is not None:
-            self.projections.stop()
-            self.projections = None
+        self.stop_projections()
         for view in self.views:
             view.drop_tables()
             view.create_table()
@@ -147,10 +189,14 @@ class Newsline:
         """The position of the newest event in the log."""
         return self.app.recorder.max_notification_id() or 0
 
-    def close(self) -> None:
+    def stop_projections(self) -> None:
+        """Stop this process's runners and give back its shards."""
         if self.projections is not None:
             self.projections.stop()
             self.projections = None
+
+    def close(self) -> None:
+        self.stop_projections()
         self.app.close()  # and the pool the views share with it
 
 
@@ -170,20 +216,27 @@ COMMAND_CONNECTIONS = 2
 SERVING_ROLES = ("serve", "api")
 
 
-def view_connections(views: int) -> int:
-    """What running `views` projections adds: a connection per view's runner
-    (it applies one batch at a time), and one that listens for new writes."""
-    return views + 1 if views else 0
+def shard_count(settings: Settings) -> int:
+    """The shards a process running the views may run: the timeline's, and the stories'."""
+    return settings.projection_shards + 1
 
 
-def connection_budget(settings: Settings, role: str, views: int = 0) -> int:
-    """The most connections a process may hold: its pool's ceiling.
+def view_connections(shards: int) -> int:
+    """What running `shards` shards adds: a connection per shard's runner (it
+    applies one batch at a time), one that listens for new writes, and one
+    that holds the process's claims on its shards."""
+    return shards + 2 if shards else 0
+
+
+def connection_budget(settings: Settings, role: str, shards: int = 0) -> int:
+    """The most connections a process may hold: its pool's ceiling, and its claims.
 
     A process serving the API has NEWSLINE_POOL_SIZE for its requests, any
-    other COMMAND_CONNECTIONS; running views adds `view_connections`.
+    other COMMAND_CONNECTIONS; running the views (`shards` of them) adds
+    `view_connections`.
     """
     own = settings.pool_size if role in SERVING_ROLES else COMMAND_CONNECTIONS
-    return own + view_connections(views)
+    return own + view_connections(shards)
 
 
 def build(settings: Settings, *, run_projections: bool | None = None, role: str | None = None) -> Newsline:
@@ -214,7 +267,10 @@ def build(settings: Settings, *, run_projections: bool | None = None, role: str 
         stories=stories,
         principals=settings.principals(),
         database=db,
-        specs=[ViewSpec(TimelineProjection(timeline)), ViewSpec(StoryProjection(stories))],
+        sharding=Sharding(
+            TimelineProjection(timeline), [StoryProjection(stories)], settings.projection_shards
+        ),
+        role=role,
     )
     if projecting:
         newsline.start_projections()
@@ -256,3 +312,9 @@ def views_on(datastore: PostgresDatastore) -> tuple[TimelineView, StoryView]:
         _view_on(TimelineView, TimelineProjection.name, datastore),
         _view_on(StoryView, StoryProjection.name, datastore),
     )
+
+
+def _shard_order(tracking_name: str) -> int:
+    """`newsline:shard-3-of-4` -> 3 (a view not split: 1)."""
+    parts = tracking_name.rsplit("-of-", 1)[0].rsplit("-", 1)
+    return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else 1

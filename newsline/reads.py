@@ -34,7 +34,7 @@ from adapters import database
 from api.ports import StandbyState
 from api.positions import PositionUnavailable
 from newsline.bootstrap import Newsline, views_on
-from projections.base import APPLICATION_NAME, View
+from projections.base import View
 from projections.stories import StoryReader
 from projections.timeline import TimelineReader
 
@@ -53,12 +53,7 @@ UNREACHABLE = (
 
 def views_position(views: Sequence[View]) -> Composed:
     """One statement for the position every view has reached (the least of theirs)."""
-    parts = [
-        SQL("SELECT notification_id FROM {0} WHERE application_name = {1}").format(
-            view.table(view.tracking_table_name), APPLICATION_NAME
-        )
-        for view in views
-    ]
+    parts = [view.position_statement() for view in views]
     return SQL("SELECT coalesce(min(notification_id), 0) AS position FROM ({0}) AS positions").format(
         SQL(" UNION ALL ").join(parts)
     )
@@ -119,7 +114,7 @@ class ReadRouter:
         self.max_lag, self.wait = settings.standby_max_lag, settings.standby_wait
         self._primary = Source("primary", newsline.timeline.reader, newsline.stories.reader)
         # The views' own tracking tables (the readers above may be any TimelineReader).
-        self._position_sql = views_position([spec.view for spec in newsline.specs])
+        self._position_sql = views_position(newsline.views)
         self._primary.position = self._primary_position()
         self._standbys = [self._standby(url) for url in settings.standby_urls()]
         self._turn = itertools.count()

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         le=100,
         description="database connections an API process may hold for its requests (opened when needed)",
     )
+    projection_shards: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="shards the timeline view is split into, shared by the processes running the views",
+    )
     projection_batch_size: int = Field(
         default=2000, ge=1, le=100_000, description="events a projection applies per transaction"
     )

@@ -58,6 +58,8 @@ def api_services(newsline: Newsline, reads: ReadRouter) -> Services:
         progress=newsline,
         principals=newsline.principals,
         write_limiter=WriteLimiter(newsline.settings.write_limits(), newsline.datastore),
-        store_metrics=Collectors(StoreCollector(newsline.app, newsline.positions), ReadsCollector(reads)),
+        store_metrics=Collectors(
+            StoreCollector(newsline.app, newsline.positions, newsline.shards), ReadsCollector(reads)
+        ),
         reads=reads,
     )

@@ -29,6 +29,14 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 # The application whose log every view follows (NewslineApplication.name).
 APPLICATION_NAME = "newsline"
+# The name prefix of the tracking rows of a view split into shards
+# (projections.shards); a view that is not split tracks as APPLICATION_NAME.
+SHARD_PREFIX = f"{APPLICATION_NAME}:shard-"
+
+
+class LayoutChanged(RuntimeError):
+    """A shard's tracking row is gone: the view was split anew, or rebuilt, under its runner."""
+
 
 TView = TypeVar("TView", bound="View")
 
@@ -45,9 +53,14 @@ class View(PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: object) -> None:
         super().__init__(datastore, **kwargs)  # type: ignore[arg-type]
         self._position_changed = threading.Condition()
-        self._position = 0
-        # Whose position this instance reads and moves: the view's own, or a partition's.
+        # The positions this process knows of, by tracking name (its own commits
+        # and what it last read), and the names of the view's current shards.
+        self._positions: dict[str, int] = {}
+        self._layout: frozenset[str] = frozenset()
+        # Whose position this instance reads and moves: the view's own, a shard's or a partition's.
         self.tracking_name = APPLICATION_NAME
+        # The whole view, when this instance applies one of its shards (see `for_shard`).
+        self._whole: View | None = None
         self.sql_create_statements.extend(self._ddl([*self.schema_ddl(), *self._reader_index_ddl()]))
         self.sql_create_statements.append(
             SQL("INSERT INTO {0}.{1} VALUES ({2}, 0) ON CONFLICT DO NOTHING").format(
@@ -107,16 +120,58 @@ class View(PostgresTrackingRecorder):
                 (self.tracking_name,),
             )
             row = cursor.fetchone()
-            applied = row["notification_id"] if row is not None else 0
+            if row is None:  # never "from 0": that would apply every event again
+                raise LayoutChanged(f"{self.tracking_table_name} has no position for {self.tracking_name}")
+            applied = row["notification_id"]
             if applied < through:
                 work(cursor, applied)
                 self._insert_tracking(cursor, Tracking(self.tracking_name, through))
+        self._applied(self.tracking_name, through)
+        if self._whole is not None:
+            self._whole._applied(self.tracking_name, through)
+
+    def _applied(self, name: str, through: int) -> None:
         with self._position_changed:
-            self._position = max(self._position, through)
+            self._positions[name] = max(self._positions.get(name, 0), through)
             self._position_changed.notify_all()
 
+    def for_shard(self, tracking_name: str) -> View:
+        """An instance of this view that applies the shard tracked as `tracking_name`;
+        its commits wake this instance's waiters."""
+        shard = type(self)(self.datastore, tracking_table_name=self.tracking_table_name)
+        shard.tracking_name = tracking_name
+        shard._whole = self
+        return shard
+
     def position(self) -> int:
-        return self.max_tracking_id(self.tracking_name) or 0
+        """The position applied for every occurrence: the view's own, or that of its
+        slowest shard; a shard's or a partition's instance reads its own."""
+        if self.tracking_name != APPLICATION_NAME or self._whole is not None:
+            return self.max_tracking_id(self.tracking_name) or 0
+        return min(self.shard_positions().values())
+
+    def position_statement(self) -> Composed:
+        """`position()` as one statement any reader of the database can run (a hot
+        standby's too): the slowest shard's position, or the view's own if not split."""
+        return SQL(
+            "SELECT coalesce(min(notification_id) FILTER (WHERE starts_with(application_name, {1})),"
+            " min(notification_id) FILTER (WHERE application_name = {2}), 0) AS notification_id FROM {0}"
+        ).format(self.table(self.tracking_table_name), Literal(SHARD_PREFIX), Literal(APPLICATION_NAME))
+
+    def shard_positions(self) -> dict[str, int]:
+        """The position of each shard of the view as it is split now, by tracking
+        name: `{APPLICATION_NAME: position}` for a view that is not split."""
+        statement = SQL("SELECT application_name, notification_id FROM {0}")
+        with self.reading() as cursor:
+            rows = cursor.execute(statement.format(self.table(self.tracking_table_name))).fetchall()
+        found = {row["application_name"]: int(row["notification_id"]) for row in rows}
+        shards = {name: position for name, position in found.items() if name.startswith(SHARD_PREFIX)}
+        positions = shards or {APPLICATION_NAME: found.get(APPLICATION_NAME, 0)}
+        with self._position_changed:
+            self._layout = frozenset(positions)
+            for name, position in positions.items():
+                self._positions[name] = max(self._positions.get(name, 0), position)
+        return positions
 
     def track_as(self, name: str) -> None:
         """Read and move the position tracked as `name` (a partition's) from now on."""
@@ -129,7 +184,7 @@ class View(PostgresTrackingRecorder):
             )
         self.tracking_name = name
         with self._position_changed:
-            self._position = 0
+            self._positions.clear()
 
     def positions(self, prefix: str) -> list[int]:
         """The positions tracked under names starting with `prefix` (the partitions')."""
@@ -152,38 +207,39 @@ class View(PostgresTrackingRecorder):
                 SQL("UPDATE {0} SET notification_id = %s WHERE application_name = %s").format(tracking),
                 (through, APPLICATION_NAME),
             )
-        with self._position_changed:
-            self._position = max(self._position, through)
-            self._position_changed.notify_all()
+        self._applied(APPLICATION_NAME, through)
 
     def wait_for(self, position: int, timeout: float, *, applied_here: bool = False) -> bool:
-        """Block until this view has applied `position`; False on timeout.
+        """Block until every shard of this view has applied `position`; False on timeout.
 
         Commits made in this process wake the waiter at once. With
-        `applied_here` (this process runs the view's projection), the
+        `applied_here` (this process runs every shard of the view), the
         tracking table is read once, for what was applied before this
-        process started, and then only seldom; otherwise commits made by a
-        worker process are seen by polling it, quickly at first.
+        process started, and then only seldom; otherwise commits made by
+        other processes are seen by polling it, quickly at first.
         """
         deadline = time.monotonic() + timeout
         poll = 0.25 if applied_here else 0.005
 
         def applied() -> bool:
-            return self._position >= position
+            layout = self._layout
+            return bool(layout) and all(self._positions.get(name, 0) >= position for name in layout)
 
         with self._position_changed:
             if applied():
                 return True
-        while self.position() < position:
+        while True:
+            self.shard_positions()  # what other processes applied, and how the view is split now
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
             with self._position_changed:
+                if applied():
+                    return True
+                if remaining <= 0:
+                    return False
                 if self._position_changed.wait_for(applied, min(poll, remaining)):
                     return True
             if not applied_here:
                 poll = min(poll * 2, 0.1)
-        return True
 
     def vacuum(self) -> None:
         """Refresh planner statistics and merge GIN pending lists (after a rebuild).
@@ -211,14 +267,15 @@ class View(PostgresTrackingRecorder):
                     self.table(self.tracking_table_name), Literal(APPLICATION_NAME)
                 )
             )
-            # Partitions of a rebuild that never finished.
+            # Partitions of a rebuild that never finished, and shards (the view is whole again).
             cursor.execute(
                 SQL("DELETE FROM {0} WHERE starts_with(application_name, {1})").format(
                     self.table(self.tracking_table_name), Literal(f"{APPLICATION_NAME}:")
                 )
             )
         with self._position_changed:
-            self._position = 0
+            self._positions.clear()
+            self._layout = frozenset()
 
     def _ddl(self, statements: Sequence[str]) -> list[Composed]:
         schema: Composable = Identifier(self.datastore.schema)

@@ -10,8 +10,11 @@ Positions never skip an event: the event store takes a table lock per write,
 so events commit in position order, and everything at or below the highest
 committed position is final.
 
+A runner applies a whole view, or one shard of it (projections.shards): a
+shard reads only the events of its partition of the occurrences.
+
 A failure (a lost database connection, say) ends the runner; a supervisor
-thread per view starts it again with a back-off from the view's last
+thread per view or shard starts it again with a back-off from its last
 committed position, so a restart neither skips nor repeats an event.
 
 The runners use the process's one pool, shared with the application: each
@@ -26,20 +29,37 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 from projections.base import BatchProjection, View
+from projections.partitions import Partition, select_notifications
 
 log = logging.getLogger(__name__)
 
 
+class Runnable(Protocol):
+    """What a runner applies: a projection, and the occurrences it reads the events of."""
+
+    @property
+    def projection(self) -> BatchProjection[Any]: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def partition(self) -> Partition | None: ...
+
+
 @dataclass(frozen=True)
 class ViewSpec:
+    """A whole view: every event of its projection's topics."""
+
     projection: BatchProjection[Any]
+    partition: Partition | None = None
 
     @property
     def view(self) -> View:
@@ -57,7 +77,7 @@ class Supervisor:
 
     def __init__(
         self,
-        spec: ViewSpec,
+        spec: Runnable,
         application: Application[Any],
         wakeups: Wakeups,
         batch_size: int,
@@ -87,6 +107,7 @@ class Supervisor:
                     self._wakeups.wait,
                     self._stopping,
                     self._batch_size,
+                    self.spec.partition,
                 )
                 delay = 0.1
             except Exception as error:  # any failure: log it and start again
@@ -101,25 +122,39 @@ def follow(
     wait: Callable[[float], None],
     stopping: threading.Event,
     batch_size: int,
+    partition: Partition | None = None,
+    until: int | None = None,
 ) -> None:
-    """Apply the log to `projection` in batches until `stopping` is set."""
+    """Apply the log to `projection` in batches until `stopping` is set (or,
+    given `until`, until it has applied that position).
+
+    With a `partition`, only the events of its occurrences are read, in
+    windows of the log that hold about a batch of them.
+    """
     view = projection.view
     assert isinstance(view, View)
     recorder = application.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
     position = view.position()
-    while not stopping.is_set():
+    while not stopping.is_set() and (until is None or position < until):
         head = recorder.max_notification_id() or 0
+        if until is not None:
+            head = min(head, until)
         if head <= position:
             wait(1.0)
             continue
-        notifications = recorder.select_notifications(
-            start=position,
-            limit=batch_size,
-            stop=head,
-            topics=projection.topics,
-            inclusive_of_start=False,
-        )
-        through = notifications[-1].id if len(notifications) == batch_size else head
+        if partition is None:
+            notifications = recorder.select_notifications(
+                start=position,
+                limit=batch_size,
+                stop=head,
+                topics=projection.topics,
+                inclusive_of_start=False,
+            )
+            through = notifications[-1].id if len(notifications) == batch_size else head
+        else:
+            through = min(position + batch_size * partition.count, head)
+            notifications = select_notifications(recorder, partition, position, through, projection.topics)
         projection.process_notifications(notifications, through, application.mapper)
         position = through
 
@@ -141,13 +176,23 @@ class Wakeups:
 class Listener:
     """LISTENs for the event store's NOTIFY on one pooled connection, for every
     runner of the process; if that connection is lost, it takes another after
-    a back-off (the runners poll every second meanwhile)."""
+    a back-off (the runners poll every second meanwhile). Runners come and go
+    (`add`, `remove`) as the process claims and gives back shards."""
 
-    def __init__(self, recorder: PostgresApplicationRecorder, wakeups: Sequence[Wakeups]) -> None:
+    def __init__(self, recorder: PostgresApplicationRecorder, wakeups: Sequence[Wakeups] = ()) -> None:
         self._recorder = recorder
-        self._wakeups = wakeups
+        self._wakeups = set(wakeups)
+        self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="projection-listen", daemon=True)
+
+    def add(self, wakeups: Wakeups) -> None:
+        with self._lock:
+            self._wakeups.add(wakeups)
+
+    def remove(self, wakeups: Wakeups) -> None:
+        with self._lock:
+            self._wakeups.discard(wakeups)
 
     def start(self) -> None:
         self._thread.start()
@@ -157,7 +202,9 @@ class Listener:
         self._thread.join(timeout=5)
 
     def _wake_all(self) -> None:
-        for wakeups in self._wakeups:
+        with self._lock:
+            waiting = list(self._wakeups)
+        for wakeups in waiting:
             wakeups.wake()
 
     def _listen(self) -> None:

@@ -28,6 +28,7 @@ def readyz(views: ProgressDep, options: OptionsDep, services: ServicesDep) -> JS
     try:
         head = views.head()
         positions = views.positions()
+        shards = views.shards()
     except Exception as error:  # any failure to reach the database means not ready
         return problem_response(503, f"the database is unreachable: {type(error).__name__}")
     allowed = options.ready_max_lag
@@ -35,6 +36,13 @@ def readyz(views: ProgressDep, options: OptionsDep, services: ServicesDep) -> JS
     standbys = {state.name: asdict(state) for state in services.reads.standbys()}
     if lagging:
         return problem_response(
-            503, f"projections are catching up: {lagging}", head=head, positions=positions, standbys=standbys
+            503,
+            f"projections are catching up: {lagging}",
+            head=head,
+            positions=positions,
+            shards=shards,
+            standbys=standbys,
         )
-    return JSONResponse({"status": "ready", "head": head, "positions": positions, "standbys": standbys})
+    return JSONResponse(
+        {"status": "ready", "head": head, "positions": positions, "shards": shards, "standbys": standbys}
+    )

@@ -93,6 +93,43 @@ class TestMetrics:
         assert client.get("/readyz").status_code == 200
         assert value(samples(client), "newsline_projection_lag_events", projection="timeline") == 0
 
+    def test_readiness_and_metrics_report_each_shard_its_position_and_whether_it_is_claimed(
+        self, database_url: str
+    ) -> None:
+        schema = new_schema()
+        settings = settings_for(database_url, schema, projection_shards=3)
+        newsline = build(settings, run_projections=False)
+        try:
+            with TestClient(create_app(newsline=newsline)) as client:
+                newsline.app.report(ReportOccurrence.from_body(fields()), Request(by="test"))
+                newsline.start_projections()
+                assert newsline.wait_for_views(newsline.head(), timeout=60)
+                ready = client.get("/readyz").json()
+                shards = [(shard["view"], shard["shard"]) for shard in ready["shards"]]
+                assert shards == [
+                    ("timeline", "1/3"),
+                    ("timeline", "2/3"),
+                    ("timeline", "3/3"),
+                    ("stories", "1/1"),
+                ]
+                assert {shard["position"] for shard in ready["shards"]} == {newsline.head()}
+                # The process's claims connection names it: role, host and pid.
+                assert all(shard["held_by"].startswith("newsline-api@") for shard in ready["shards"])
+                found = samples(client)
+                for view, shard in shards:
+                    labels = {"projection": view, "shard": shard}
+                    assert value(found, "newsline_projection_shard_position", **labels) == newsline.head()
+                    assert value(found, "newsline_projection_shard_claimed", **labels) == 1
+                newsline.stop_projections()
+                unclaimed = samples(client)
+                assert (
+                    value(unclaimed, "newsline_projection_shard_claimed", projection="timeline", shard="2/3")
+                    == 0
+                )
+        finally:
+            newsline.close()
+            drop_schema(database_url, schema)
+
 
 class TestRequestIds:
     def test_a_sane_incoming_id_is_echoed_and_anything_else_replaced(self, client: TestClient) -> None:

@@ -3,10 +3,12 @@
 PostgreSQL refuses connections beyond `max_connections` (100 by default), so a
 deployment of several processes must know what each one may hold. The
 budget is what the README states: a `serve` that runs the views holds at
-most 12, an API process without them and a `worker` at most 8, however many
-requests arrive at once. The connections are counted where PostgreSQL sees
-them (`pg_stat_activity`), by the `application_name` every Newsline
-connection carries, throughout a burst of concurrent reads and writes.
+most 12, an API process without them and a `worker` at most 8 (with the
+default single timeline shard), however many requests arrive at once. The
+connections are counted where PostgreSQL sees them (`pg_stat_activity`), by
+the `application_name` every Newsline connection carries (the connection
+holding a process's claims on its shards adds `@host:pid`), throughout a
+burst of concurrent reads and writes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from newsline.bootstrap import connection_budget
+from newsline.bootstrap import connection_budget, shard_count
 from newsline.settings import Settings
 from tests.e2e.conftest import EDITOR, Server
 from tests.unit.test_service import fields
@@ -37,8 +39,8 @@ CLIENTS = 16
 SERVE_WITH_VIEWS = 12
 API_WITHOUT_VIEWS = 8
 WORKER = 8
-VIEWS = 2
 DEFAULTS = Settings(database_url="postgresql://unused", pool_size=Settings.model_fields["pool_size"].default)
+SHARDS = shard_count(DEFAULTS)  # the timeline's one shard and the stories'
 
 
 def embedded_url(data_dir: Path) -> str:
@@ -50,11 +52,11 @@ def embedded_url(data_dir: Path) -> str:
 
 
 def connections(url: str) -> Counter[str]:
-    """Newsline's connections to the server, by application_name."""
+    """Newsline's connections to the server, by application_name (up to any `@host:pid`)."""
     with psycopg.connect(url, autocommit=True) as connection:
         rows = connection.execute(
-            "SELECT application_name, count(*) FROM pg_stat_activity "
-            "WHERE application_name LIKE 'newsline%' GROUP BY application_name"
+            "SELECT split_part(application_name, '@', 1), count(*) FROM pg_stat_activity "
+            "WHERE application_name LIKE 'newsline%' GROUP BY 1"
         ).fetchall()
     return Counter({name: count for name, count in rows})
 
@@ -108,7 +110,9 @@ def test_serve_with_its_views_keeps_to_its_budget(server: Server) -> None:
     with peak_connections(url) as peak:
         burst(server)
     assert set(peak) == {"newsline-serve"}, peak
-    assert 0 < peak["newsline-serve"] <= connection_budget(DEFAULTS, "serve", VIEWS) <= SERVE_WITH_VIEWS, peak
+    assert 0 < peak["newsline-serve"] <= connection_budget(DEFAULTS, "serve", SHARDS) <= SERVE_WITH_VIEWS, (
+        peak
+    )
     server.stop(signal.SIGTERM)
 
 
@@ -133,7 +137,7 @@ def test_an_api_process_without_views_and_a_worker_keep_to_theirs(server: Server
             burst(server)
         assert set(peak) == {"newsline-api", "newsline-worker"}, peak
         assert peak["newsline-api"] <= connection_budget(DEFAULTS, "api") <= API_WITHOUT_VIEWS, peak
-        assert peak["newsline-worker"] <= connection_budget(DEFAULTS, "worker", VIEWS) <= WORKER, peak
+        assert peak["newsline-worker"] <= connection_budget(DEFAULTS, "worker", SHARDS) <= WORKER, peak
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
@@ -144,18 +148,21 @@ def test_the_compose_deployment_keeps_30_percent_headroom() -> None:
     compose = (Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text()
     ceiling = re.search(r"max_connections=(\d+)", compose)
     api_processes = re.search(r"NEWSLINE_API_WORKERS:-(\d+)", compose)
-    assert ceiling is not None and api_processes is not None
+    shards = re.search(r"NEWSLINE_PROJECTION_SHARDS: \"?\$\{NEWSLINE_PROJECTION_SHARDS:-(\d+)", compose)
+    workers = re.search(r"replicas: \$\{NEWSLINE_WORKERS:-(\d+)", compose)
+    assert ceiling is not None and api_processes is not None and shards is not None and workers is not None
     settings = Settings(
-        database_url="postgresql://unused", pool_size=Settings.model_fields["pool_size"].default
+        database_url="postgresql://unused",
+        pool_size=Settings.model_fields["pool_size"].default,
+        projection_shards=int(shards[1]),
     )
-    views = 2
-    assert connection_budget(settings, "serve", views) <= SERVE_WITH_VIEWS
-    assert connection_budget(settings, "api") <= API_WITHOUT_VIEWS
-    assert connection_budget(settings, "worker", views) <= WORKER
+    assert connection_budget(DEFAULTS, "serve", SHARDS) <= SERVE_WITH_VIEWS
+    assert connection_budget(DEFAULTS, "api") <= API_WITHOUT_VIEWS
+    assert connection_budget(DEFAULTS, "worker", SHARDS) <= WORKER
     deployment = (
         connection_budget(settings, "main")  # the parent of serve --workers N
         + int(api_processes[1]) * connection_budget(settings, "api")
-        + connection_budget(settings, "worker", views)
+        + int(workers[1]) * connection_budget(settings, "worker", shard_count(settings))
         + connection_budget(settings, "seed")  # `docker compose run seed`, projections off
     )
     assert deployment <= 0.7 * int(ceiling[1])

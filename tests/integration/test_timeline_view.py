@@ -10,7 +10,7 @@ import pytest
 from domain.commands import AmendOccurrence, CreateStory, LinkOccurrence, ReportOccurrence, RetractOccurrence
 from domain.service import Request, Written
 from newsline.bootstrap import Newsline, build
-from projections.timeline import TimelineQuery
+from projections.timeline import TimelineProjection, TimelineQuery
 from tests.conftest import settings_for
 from tests.helpers import rebuild, view_checksums
 from tests.unit.test_service import fields
@@ -253,7 +253,7 @@ def test_processing_an_event_twice_changes_nothing(newsline: Newsline) -> None:
     notification = app.recorder.select_notifications(start=written.position, limit=1)[0]
     from eventsourcing.persistence import Tracking
 
-    projection = newsline.specs[0].projection
+    projection = TimelineProjection(newsline.timeline)
     projection.process_event(app.mapper.to_domain_event(notification), Tracking("newsline", notification.id))
     assert view_checksums(newsline) == before
 
