@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 REPORTING = (
-    r"(?:said|says|say|told|tells|added|adds|insisted|insists|noted|stated|states|announced|announces|"
+    r"(?:said|says|say|told|tells|added|adds|insisted|insists|noted|stated|announced|announces|"
     r"reported|cautioned|warned|explained|confirmed|claimed|wrote|tweeted|declared|argued)"
 )
 _TRAILING = re.compile(

@@ -143,4 +143,4 @@ def _number(text: str) -> int | float:
 
 
 def _looks_like_year(number: str, noun: str) -> bool:
-    return len(number) == 4 and number.startswith(("19", "20")) and noun in ("in", "and", "the", "when")
+    return len(number) == 4 and number.startswith(("19", "20")) and not noun.endswith("s")

@@ -68,6 +68,8 @@ def choose(
         # and "X said the expulsions were …" speaks of a deed already told
         deeds = [t for t in deeds if t.start > said_before and not _DEFINITE.search(text[: t.start])]
     minor = [t for t in found if t.kind in ("claim", "statement")]
+    if minor and deeds and minor[0].start < deeds[0].start:
+        return minor[0]  # "welcomed the contacts", "estimates that 40,000 troops were deployed"
     if deeds:
         deed = deeds[0]
         kind = _by_tense(deed.kind, text)

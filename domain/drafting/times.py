@@ -67,7 +67,10 @@ _FORMS = [
         rf"\b(?:(?i:early|mid|late)[- ]|(?i:the )?(?i:end|beginning|start|middle) of ){_MONTH}(?: {_YEAR})?",
     ),
     ("month_year", rf"\b{_MONTH} {_YEAR}\b"),
-    ("month", rf"\b(?:(?i:in|since|during|until|by|from|of|last|next|this|early|late)\s+){_MONTH}"),
+    (
+        "month",
+        rf"\b(?:(?i:in|since|during|until|by|from|of|last|next|this|early|late)\s+){_MONTH}(?:,?\s+{_YEAR})?",
+    ),
     (
         "bare_month",
         r"\b(?:January|February|March|April|June|July|August|September|October|November|December)\b",
