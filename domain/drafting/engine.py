@@ -95,7 +95,10 @@ class Drafter:
             found, last_speaker = self._sentence(index, sentence, published, finder, last_speaker)
             candidates.extend(found)
         candidates = _merge_references(candidates)
-        _resolve_anchored(candidates, published)
+        try:
+            _resolve_anchored(candidates, published)
+        except (ValueError, OverflowError):  # shifted past the calendar's ends: left unresolved
+            pass
         _fill_defaults(candidates, published)
         return _drafts(candidates, text, published_at, source or {}, list(stories))
 

@@ -17,7 +17,7 @@ import pysbd
 
 # Words that start a second clause, and what joins it to the one before.
 _CUTS = re.compile(
-    r"(?P<adding>,?\s+(?:adding|noting|saying|and (?:added|cautioned|warned|said|noted))(?:\s+that)?\s+)"
+    r"(?=[,;\s])(?:(?P<adding>,?\s+(?:adding|noting|saying|and (?:added|cautioned|warned|said|noted))(?:\s+that)?\s+)"
     r"|(?P<also>\s+and\s+(?=(?:also\s+)?(?:urged|accused|denied|called on|warned|demanded|threatened"
     r"|rejected|condemned)\b))"
     r"|(?P<but>,?\s+but\s+|;\s+|,?\s+while\s+)"
@@ -28,9 +28,11 @@ _CUTS = re.compile(
     r"|(?P<after>\s+(?P<amount>(?:(?:almost|nearly|about|around|some|just|more than|less than|only)\s+)?"
     r"(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|\d+)\s+)?"
     r"(?:days?|weeks?|months?|hours?)\s+)?(?P<order>after|before)\s+"
-    r"(?=(?:\S+\s+){0,5}?(?:was|were|is|are|has|had|have|will|\w+ed)\b|(?:it|he|she|they|we)\s+\w+))",
+    r"(?=(?:\S+\s+){0,5}?(?:was|were|is|are|has|had|have|will|\w+ed)\b|(?:it|he|she|they|we)\s+\w+)))",
     re.IGNORECASE,
 )
+# Where a sentence may end inside a paragraph: end punctuation, then the start of another.
+_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+[\"\u201c(]?[A-Z0-9]")
 _HEADLINE_END = re.compile(r"[.!?\"'”\u2019)]\s*$")
 
 
@@ -63,6 +65,12 @@ def sentences(text: str) -> list[Piece]:
     for paragraph in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
         body = paragraph.group()
         if not _HEADLINE_END.search(body) and len(body.split()) < 20:
+            continue
+        if not _BOUNDARY.search(body):  # one sentence (most news paragraphs): pysbd has nothing to decide
+            lead = len(body) - len(body.lstrip())
+            found.append(
+                Piece(paragraph.start() + lead, paragraph.start() + lead + len(body.strip()), body.strip())
+            )
             continue
         for span in _segmenter().segment(body):
             stripped = span.sent.strip()

@@ -253,7 +253,8 @@ class Vocabulary:
         groups = [
             f"(?P<k{index}>{'|'.join(phrases)})" for index, phrases in enumerate(self.triggers.values())
         ]
-        return re.compile(r"\b(?:" + "|".join(groups) + r")\b")
+        # Tried only where a word starts: `\b` alone would try every phrase at word ends too.
+        return re.compile(r"(?<!\w)(?=\w)(?:" + "|".join(groups) + r")\b")
 
     def kind_of(self, match: re.Match[str]) -> str:
         names = list(self.triggers)
