@@ -3,8 +3,8 @@
 The article is the seed and the evaluation set's articles, repeated until it has
 5,000 words (about 200 sentences). Beside it, in the same run, a library's
 pass over the same text: pysbd splitting it into sentences (the drafter itself
-calls pysbd only on paragraphs with more than one sentence). The drafts are timed after one warm-up (dateparser loads its
-language data on first use), median of five runs.
+calls pysbd only on paragraphs with more than one sentence). The drafts are timed
+after one warm-up (dateparser loads its language data on first use), median of five runs.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def main() -> None:
     count = len(drafter.draft(text, published))
     print("| line | seconds | ratio to its baseline |")
     print("| --- | --- | --- |")
+    words = len(text.split())
     print(
-        f"| draft a {len(text.split()):,}-word article ({count} drafts) | {drafting:.3f} | {drafting / splitting:.1f}x |"
+        f"| draft a {words:,}-word article ({count} drafts) | {drafting:.3f} | {drafting / splitting:.1f}x |"
     )
     print(f"| baseline: its sentences with pysbd | {splitting:.3f} | 1.0x |")
 

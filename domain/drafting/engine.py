@@ -7,6 +7,7 @@ sentence), resolved against the publication day. Pure: no storage, no network.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -95,10 +96,8 @@ class Drafter:
             found, last_speaker = self._sentence(index, sentence, published, finder, last_speaker)
             candidates.extend(found)
         candidates = _merge_references(candidates)
-        try:
+        with contextlib.suppress(ValueError, OverflowError):  # past the calendar's ends: left unresolved
             _resolve_anchored(candidates, published)
-        except (ValueError, OverflowError):  # shifted past the calendar's ends: left unresolved
-            pass
         _fill_defaults(candidates, published)
         return _drafts(candidates, text, published_at, source or {}, list(stories))
 

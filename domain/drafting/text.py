@@ -17,7 +17,8 @@ import pysbd
 
 # Words that start a second clause, and what joins it to the one before.
 _CUTS = re.compile(
-    r"(?=[,;\s])(?:(?P<adding>,?\s+(?:adding|noting|saying|and (?:added|cautioned|warned|said|noted))(?:\s+that)?\s+)"
+    r"(?=[,;\s])(?:(?P<adding>,?\s+(?:adding|noting|saying|and (?:added|cautioned|warned|said|noted))"
+    r"(?:\s+that)?\s+)"
     r"|(?P<also>\s+and\s+(?=(?:also\s+)?(?:urged|accused|denied|called on|warned|demanded|threatened"
     r"|rejected|condemned)\b))"
     r"|(?P<but>,?\s+but\s+|;\s+|,?\s+while\s+)"
