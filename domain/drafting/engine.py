@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from domain.drafting import anchors, times
-from domain.drafting.attribution import Attribution, attribution
+from domain.drafting.attribution import REPORTING, Attribution, attribution
 from domain.drafting.calendar import Span
 from domain.drafting.figures import figures
 from domain.drafting.kinds import Trigger, choose, tense_of, triggers
@@ -25,6 +25,9 @@ from domain.drafting.text import Clause, Piece, clauses, quote_ranges, quotes, s
 from domain.drafting.times import Mention
 from domain.drafting.vocabulary import Vocabulary
 
+_TRAILING_SAID = re.compile(
+    rf"[,\"\u201d]\s*[^,\"\u201c\u201d]{{2,80}}?\s+(?:has\s+|had\s+|also\s+)?{REPORTING}\b[^\"\u201c\u201d]{{0,40}}$"
+)
 _PERFECT = re.compile(r"\b(?:has|have)\s+(?:been\s+)?\w+(?:ed|en|wn)\b")
 _DEFINITE = re.compile(r"\bthe\s+(?:[\w-]+\s+)?$")
 _PRONOUN_SUBJECT = re.compile(r"^(?:[^,]{0,80},\s+)?(?:he|she)\s+(?!is due|was due)", re.IGNORECASE)
@@ -417,8 +420,19 @@ def _drafts(
 
 
 def _title(candidate: _Candidate) -> str:
+    """The clause, without its trailing attribution ("…, the Kremlin said"); a quote is
+    titled with its speaker ("NATO: We have not seen any withdrawal")."""
     text = re.sub(r"\s+", " ", candidate.clause.text).strip(" ,;")
-    text = re.sub(r"^(?:but|and|so|however|meanwhile|earlier|later),?\s+", "", text, flags=re.IGNORECASE)
+    att = attribution(text)
+    if att is not None and att.trailing and att.verb_start > 0:
+        said = _TRAILING_SAID.search(text)
+        if said is not None and said.start() > 0:
+            quoted = text.lstrip().startswith(('"', "\u201c"))
+            text = text[: said.start()].strip(' ,;"\u201c\u201d')
+            if quoted and candidate.speaker:
+                text = f"{candidate.speaker}: {text}"
+    text = text.rstrip(".")
+    text = re.sub(r"^(?:but|and|however|meanwhile|earlier|later),?\s+", "", text, flags=re.IGNORECASE)
     if len(text) > 160:
         text = text[:160].rsplit(" ", 1)[0] + "…"
     return (text[:1].upper() + text[1:]) or candidate.kind

@@ -114,8 +114,8 @@ def figures(text: str, context: str = "") -> dict[str, int | float]:
         used.add(match.start("n"))
     for match in _COUNT.finditer(digits):
         noun = match["noun"]
-        if match.start("n") in used:
-            continue
+        if match.start("n") in used or digits[: match.start("n")].lower().endswith("the "):
+            continue  # "the two men": the men already told of, not a count
         value = _number(match["n"])
         if noun in _NOT_COUNTED or noun in _FUNCTION_WORDS or _looks_like_year(match["n"], noun):
             continue
