@@ -90,7 +90,7 @@ _FORMS = [
     (
         "period",
         r"(?i:\b(?:last|next|this|the past|the coming|earlier this|later this)\s+"
-        r"(?:week|month|year|weekend)\b)",
+        r"(?:week|month|year|weekend)\b|\b(?:at|over) the weekend\b)",
     ),
     (
         "relative_day",

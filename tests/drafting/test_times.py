@@ -101,3 +101,10 @@ def test_a_week_later_follows_the_time_told_before() -> None:
 def test_what_cannot_be_resolved_keeps_the_publication_day_as_uncertain() -> None:
     assert occurred("Rebels attacked the town at some point.") == "2014-05-19?"
     assert occurred("Rebels shelled a checkpoint.") == "2014-05-19?"
+
+
+def test_the_weekend_and_days_ago() -> None:
+    assert occurred("Rebels attacked the town at the weekend.") == "2014-05-17/2014-05-18"
+    assert occurred("The leaders will meet at the weekend.") == "2014-05-24/2014-05-25"
+    assert occurred("Rebels attacked the town two days ago.") == "2014-05-17"
+    assert occurred("Rebels attacked the town overnight.") == "2014-05-18/2014-05-19"
