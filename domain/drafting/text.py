@@ -19,9 +19,12 @@ import pysbd
 _CUTS = re.compile(
     r"(?=[,;\s])(?:(?P<adding>,?\s+(?:adding|noting|saying|and (?:added|cautioned|warned|said|noted))"
     r"(?:\s+that)?\s+)"
+    r"|(?P<apposed>,\s+(?=(?:demanding|calling for|urging|accusing"
+    r"|a (?:charge|claim|move|step|report|decision)s?\b)))"
     r"|(?P<also>\s+and\s+(?=(?:also\s+)?(?:urged|accused|denied|called on|warned|demanded|threatened"
     r"|rejected|condemned)\b))"
-    r"|(?P<but>,?\s+but\s+|;\s+|,?\s+while\s+)"
+    r"|(?P<but>,?\s+but\s+|;\s+|,?\s+while\s+"
+    r"|,\s+and\s+(?=(?:[\w-]+\s+){1,3}?(?:also\s+)?(?:\w+ed|were|was|are|is|will|have|has|had|said)\b))"
     r"|(?P<when>\s+when\s+)"
     r"|(?P<because>\s+because\s+)"
     r"|(?P<which>,\s+which\s+)"
@@ -93,7 +96,7 @@ def clauses(sentence: Piece) -> list[Clause]:
             continue
         pieces.append(_clause(sentence, begin, cut.start(), link, amount, order))
         begin, link = cut.end(), str(cut.lastgroup if cut.lastgroup != "order" else "after")
-        link = "adding" if link == "also" else link
+        link = {"also": "adding", "apposed": "which"}.get(link, link)
         if cut.group("after"):
             link, amount, order = "after", (cut.group("amount") or "").strip(), cut.group("order").lower()
         else:

@@ -81,7 +81,11 @@ _FORMS = [
         rf"\b(?:(?i:last|next|this|on|by|until|since)\s+)?{_WEEKDAY}(?:\s+(?i:morning|afternoon|evening|night))?",
     ),
     ("anchored", rf"(?i:\b{_AMOUNT}\s+(?:after|before|ahead of|earlier than|later than|prior to)\b)"),
-    ("relative_shift", rf"(?i:\b{_AMOUNT}\s+(?:earlier|later|ago)\b)"),
+    (
+        "relative_shift",
+        rf"(?i:\b{_AMOUNT}\s+(?:earlier|later|ago)\b"
+        r"|\bthe (?:next|following|previous) (?:day|week|month)\b|\bthe day (?:before|after)(?=[,.;]|$))",
+    ),
     (
         "duration",
         r"(?i:\b(?:days|weeks|months|years) of\b|\bin recent (?:days|weeks|months)\b"
@@ -95,7 +99,7 @@ _FORMS = [
     (
         "relative_day",
         r"(?i:\b(?:today|tonight|yesterday|tomorrow|last night|overnight|this (?:morning|afternoon|evening)"
-        r"|earlier today|later today|earlier)\b)",
+        r"|earlier today|later today|earlier|(?:over|in) the (?:past|last) (?:24|48) hours)\b)",
     ),
     ("year", rf"\b(?:(?i:in|since|during|by|until|of|from|early|late)\s+){_YEAR}\b"),
     (
@@ -169,8 +173,10 @@ def _resolve(
     lower = text.lower()
     if form in ("anchored", "relative_shift"):
         return _shift(lower, rest, published)
-    resolver = _RESOLVERS[form]
-    return resolver(lower, text, published, tense), 0.0, ""
+    span = _RESOLVERS[form](lower, text, published, tense)
+    if span is not None and lower.startswith("since ") and span.first <= published:
+        span = Span(span.first, published, span.first_grain, "day")  # "since November": until now
+    return span, 0.0, ""
 
 
 def amount_days(lower: str) -> tuple[float, bool]:
@@ -182,6 +188,8 @@ def amount_days(lower: str) -> tuple[float, bool]:
         lower,
     )
     count = small_number(count_match.group(1)) if count_match else 3.0  # bare "days", "weeks": a few
+    if lower.startswith("the "):  # "the next day", "the day before"
+        count = 1.0
     amount = count * days
     if lower.startswith(("almost", "nearly", "just", "barely", "less than")):
         amount -= 1 if unit != "hour" else 0
@@ -195,10 +203,11 @@ def amount_days(lower: str) -> tuple[float, bool]:
 def _shift(lower: str, rest: str, published: date) -> tuple[Span | None, float, str]:
     """An amount of time before or after something: "almost a week after", "two days ago"."""
     amount, exact = amount_days(lower)
-    sign = 1.0 if re.search(r"\b(?:after|later|later than)\b", lower) else -1.0
+    sign = 1.0 if re.search(r"\b(?:after|later|later than|next|following)\b", lower) else -1.0
     if lower.endswith("ago"):
         return Span.day(published - timedelta(days=round(amount)), approximate=not exact), 0.0, ""
-    anchor = rest.strip() if not lower.endswith(("earlier", "later")) else ""
+    told_before = lower.endswith(("earlier", "later")) or lower.startswith("the ")
+    anchor = "" if told_before else rest.strip()
     return None, sign * max(amount, 0.5), re.split(r"[,;.]|\band\b", anchor)[0].strip()
 
 
@@ -296,7 +305,7 @@ def _relative_day(lower: str, text: str, published: date, tense: Tense) -> Span 
         return Span.day(published - timedelta(days=1))
     if "tomorrow" in lower:
         return Span.day(published + timedelta(days=1))
-    if "overnight" in lower:
+    if "overnight" in lower or "hours" in lower:
         return Span.days(published - timedelta(days=1), published)
     return Span.day(published)
 

@@ -184,3 +184,39 @@ def seed_article() -> str:
     from tests.drafting.evaluation import SEEDS
 
     return (SEEDS / "2014-05-19-putin-orders-troops-back.txt").read_text()
+
+
+def test_a_deed_that_did_not_happen_is_no_deed() -> None:
+    assert kinds("Egypt had warned Israel of an impending attack.") == ["threat"]
+
+
+def test_a_trailing_attribution_speaks_for_the_clauses_before_it() -> None:
+    text = (
+        "Egypt had warned Israel of an impending attack, a US lawmaker claimed, "
+        'but Mr Netanyahu dismissed the report as "fake news".'
+    )
+    warning, denial = draft(text)
+    assert warning["source"]["name"] == "US lawmaker"
+    assert denial["source"]["name"] == "Netanyahu"
+
+
+def test_a_second_verb_keeps_the_first_subject() -> None:
+    (appeal,) = draft("President Volodymyr Zelensky declared martial law and urged citizens to stay at home.")
+    assert appeal["kind"] == "appeal"
+    assert appeal["actors"][0] == {"name": "Volodymyr Zelensky", "role": "agent"}
+
+
+def test_counts_joined_by_and_add_up() -> None:
+    (attack,) = draft("At least 40 soldiers and about 10 civilians have been killed, an adviser said.")
+    assert attack["figures"] == {"killed": 50}
+
+
+def test_a_dateline_names_no_one() -> None:
+    (agreement,) = draft("MINSK, Belarus (AP) — The leaders agreed on Thursday to a ceasefire.")
+    assert agreement["actors"] == []
+
+
+def test_two_events_joined_by_and_are_two_drafts() -> None:
+    text = "Thousands of people protested in Moscow, and police detained more than 1,700 of them."
+    protest, arrest = draft(text)
+    assert (protest["kind"], arrest["kind"], arrest["figures"]) == ("protest", "arrest", {"arrested": 1700})

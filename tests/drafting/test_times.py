@@ -108,3 +108,16 @@ def test_the_weekend_and_days_ago() -> None:
     assert occurred("The leaders will meet at the weekend.") == "2014-05-24/2014-05-25"
     assert occurred("Rebels attacked the town two days ago.") == "2014-05-17"
     assert occurred("Rebels attacked the town overnight.") == "2014-05-18/2014-05-19"
+
+
+def test_the_next_day_and_since() -> None:
+    text = "Rebels attacked the town on 2 May. The next day, the army launched an offensive."
+    assert [d.occurrence["occurred"] for d in Drafter().draft(text, MONDAY)] == ["2014-05-02", "2014-05-03~"]
+    assert occurred("Russia had massed 40,000 troops near the border since March.") == "2014-03/2014-05-19"
+
+
+def test_a_clause_takes_the_time_its_sentence_tells() -> None:
+    text = (
+        "At least 30 people were killed when a bomber blew himself up at a market on Saturday, police said."
+    )
+    assert occurred(text) == "2014-05-17"
