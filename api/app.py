@@ -14,7 +14,18 @@ from api import errors, observability, security
 from api.deps import check_parameters
 from api.ports import ApiOptions, Services
 from api.positions import PositionHeader
-from api.routes import entities, events, explorer, health, kinds, metrics, occurrences, stories, timeline
+from api.routes import (
+    drafts,
+    entities,
+    events,
+    explorer,
+    health,
+    kinds,
+    metrics,
+    occurrences,
+    stories,
+    timeline,
+)
 from api.routes.docs import router as docs_router
 from api.schemas.problems import as_problem_json
 
@@ -60,7 +71,18 @@ def create_api(
     security.install(app, options.max_body_bytes, options.allowed_origins)
     observability.install(app)
     app.add_middleware(PositionHeader)
-    for module in (occurrences, timeline, stories, entities, kinds, events, health, metrics, explorer):
+    for module in (
+        occurrences,
+        drafts,
+        timeline,
+        stories,
+        entities,
+        kinds,
+        events,
+        health,
+        metrics,
+        explorer,
+    ):
         app.include_router(module.router)
     app.include_router(docs_router)
 
