@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import TimelineDep, Writer
+from api.deps import StoriesDep, TimelineDep, Writer
 from api.entity_directory import StoredEntities
 from api.schemas.drafts import DraftList, DraftRequest
 from api.schemas.problems import problems
-from domain.drafting import Drafter
+from domain.drafting import Drafter, Vocabulary
 
 router = APIRouter(
     prefix="/v1/drafts", tags=["drafts"], responses=problems(400, 401, 403, 413, 415, 422, 429)
@@ -16,9 +16,12 @@ router = APIRouter(
 
 
 @router.post("", response_model=DraftList)
-def draft_article(body: DraftRequest, timeline: TimelineDep, _: Writer) -> DraftList:
+def draft_article(body: DraftRequest, timeline: TimelineDep, stories: StoriesDep, _: Writer) -> DraftList:
     """Draft the occurrences an article reports, each a body POST /v1/occurrences accepts."""
-    drafter = Drafter(directory=StoredEntities(timeline, body.text))
+    # An added kind is drafted where the text names it: `court_ruling` by "court ruling(s)".
+    added = {kind["kind"]: [kind["kind"].replace("_", " ")] for kind in stories.added_kinds()}
+    vocabulary = Vocabulary.built_in().with_kinds(added)
+    drafter = Drafter(vocabulary=vocabulary, directory=StoredEntities(timeline, body.text))
     source = body.source.model_dump(exclude_none=True) if body.source else None
     drafts = drafter.draft(body.text, body.published_at, source, body.stories)
     return DraftList.model_validate({"items": [draft.as_json() for draft in drafts]})

@@ -148,6 +148,17 @@ class TestUsingKinds:
         assert (rows["wildfire"]["cameo_code"], rows["wildfire"]["plover_code"]) == ("", "")
         assert (rows["court_ruling"]["cameo_code"], rows["court_ruling"]["plover_code"]) == ("0834", "ACCUSE")
 
+    def test_drafts_name_an_added_kind_where_the_text_does(
+        self, client: TestClient, added: dict[str, Any]
+    ) -> None:
+        text = "A wildfire reached the ridge above the town on Sunday, the fire service said."
+        body = {"text": text, "published_at": "2021-08-09T10:00:00Z"}
+        answer = client.post("/v1/drafts", json=body, headers=EDITOR)
+        assert answer.status_code == 200, answer.text
+        [draft] = answer.json()["items"]
+        assert draft["occurrence"]["kind"] == "wildfire"
+        assert client.post("/v1/occurrences", json=draft["occurrence"], headers=EDITOR).status_code == 201
+
     def test_the_log_serves_a_kind_added(self, client: TestClient, added: dict[str, Any]) -> None:
         items = client.get("/v1/events", params={"limit": 1000}).json()["items"]
         [event] = [
