@@ -13,7 +13,18 @@ from starlette.concurrency import run_in_threadpool
 from api import errors, observability, security
 from api.deps import check_parameters
 from api.ports import ApiOptions, Services
-from api.routes import entities, events, explorer, health, kinds, metrics, occurrences, stories, timeline
+from api.routes import (
+    drafts,
+    entities,
+    events,
+    explorer,
+    health,
+    kinds,
+    metrics,
+    occurrences,
+    stories,
+    timeline,
+)
 from api.routes.docs import router as docs_router
 from api.schemas.problems import as_problem_json
 
@@ -53,7 +64,18 @@ def create_api(
     errors.install(app)
     security.install(app, options.max_body_bytes, options.allowed_origins)
     observability.install(app)
-    for module in (occurrences, timeline, stories, entities, kinds, events, health, metrics, explorer):
+    for module in (
+        occurrences,
+        drafts,
+        timeline,
+        stories,
+        entities,
+        kinds,
+        events,
+        health,
+        metrics,
+        explorer,
+    ):
         app.include_router(module.router)
     app.include_router(docs_router)
 

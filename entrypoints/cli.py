@@ -1,4 +1,4 @@
-"""The `newsline` command: serve, worker, seed, rebuild, import."""
+"""The `newsline` command: serve, worker, seed, rebuild, import, draft."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -252,6 +253,38 @@ def import_(
             raise typer.Exit(code=1)
     finally:
         newsline.close()
+
+
+@cli.command("draft", cls=_Command)
+def draft(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, metavar="FILE", help="the article, as plain text")
+    ],
+    published_at: Annotated[
+        datetime,
+        typer.Option(
+            "--published-at",
+            metavar="T",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d"],
+            help="when the article was published (ISO 8601): times are resolved against it",
+        ),
+    ],
+    source: Annotated[str | None, typer.Option("--source", metavar="NAME", help="the outlet")] = None,
+    story: Annotated[
+        list[str] | None, typer.Option("--story", metavar="SLUG", help="a story the drafts belong to")
+    ] = None,
+) -> None:
+    """Draft the occurrences an article reports, printed as `newsline import` lines."""
+    from entrypoints.drafting import draft_lines
+
+    text = file.read_text(encoding="utf-8")
+    moment = published_at if published_at.tzinfo else published_at.replace(tzinfo=UTC)
+    try:
+        for line in draft_lines(text, moment, source, story or []):
+            typer.echo(line, nl=False)
+    except ValueError as error:  # a --story that is not a slug, a source name too long
+        typer.echo(f"newsline: {error}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 class Terminated(SystemExit):
