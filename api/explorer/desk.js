@@ -169,12 +169,13 @@ async function load() {
     state.storyTitles = new Map(stories.map((story) => [story.slug, story.title]));
     state.kinds = kinds;
     state.entities = new Map(entities.map((entity) => [entity.name, entity]));
+    const chosen = $("story").value; // a story picked while this loaded stays picked
     $("story").replaceChildren(el("option", { value: "", textContent: "All stories" }),
       ...stories.map((story) => el("option", { value: story.slug, textContent: story.title })));
     $("kind").replaceChildren(el("option", { value: "", textContent: "any kind" }),
       ...kinds.map((kind) => el("option", { value: kind.kind, textContent: words(kind.kind) + (kind.custom ? " (added)" : "") })));
     $("entities").replaceChildren(...entities.map((entity) => el("option", { value: entity.name })));
-    const wanted = new URLSearchParams(location.search).get("story");
+    const wanted = chosen || new URLSearchParams(location.search).get("story");
     if (wanted && state.storyTitles.has(wanted)) $("story").value = wanted;
     await chooseStory($("story").value);
   } catch (error) {

@@ -5,11 +5,13 @@
 const drafting = { text: "", publishedAt: "", drafts: [] };
 
 // Fields of a draft's occurrence as the editor sees and types them.
+// (name, label, hint): the hint says how a list is typed.
 const FIELDS = [
-  ["kind", "kind"], ["title", "title"], ["occurred", "occurred (EDTF)"], ["summary", "summary"],
-  ["actors", "actors (one a line: name (agent|target|mentioned))"], ["places", "places (comma-separated)"],
-  ["figures", "figures (name: number, …)"], ["source", "source"], ["quote", "quote"],
-  ["reported_at", "reported at"], ["stories", "stories (comma-separated slugs)"],
+  ["title", "title", ""], ["kind", "kind", ""], ["occurred", "occurred (EDTF)", ""],
+  ["summary", "summary", ""], ["actors", "actors", "one a line: Name (agent|target|mentioned)"],
+  ["places", "places", "comma-separated"], ["figures", "figures", "killed: 7, injured: 3"],
+  ["source", "source", ""], ["quote", "quote", ""], ["reported_at", "reported at", ""],
+  ["stories", "stories", "comma-separated slugs"],
 ];
 
 function fieldText(occurrence, name) {
@@ -50,19 +52,19 @@ function setField(occurrence, name, text) {
   }
 }
 
-function fieldInput(draft, name, label) {
+function fieldInput(draft, name, label, hint) {
   const value = fieldText(draft.occurrence, name);
   let input;
   if (name === "kind") {
     input = el("select", {}, ...state.kinds.map((kind) => el("option", { value: kind.kind, textContent: words(kind.kind) })));
     input.value = value;
   } else if (name === "summary" || name === "actors") {
-    input = el("textarea", { value, rows: name === "summary" ? 3 : 2 });
+    input = el("textarea", { value, rows: 2, placeholder: hint });
   } else {
-    input = el("input", { value, type: "text" });
+    input = el("input", { value, type: "text", placeholder: hint });
   }
   input.name = name;
-  input.addEventListener("change", () => {
+  input.addEventListener("input", () => {
     try {
       setField(draft.occurrence, name, input.value);
       draft.key = freshKey(); // another body: a fresh key, or the server would answer 409
@@ -75,7 +77,7 @@ function fieldInput(draft, name, label) {
 }
 
 function draftCard(draft, index) {
-  const time = draft.time ? `“${draft.time.text}” → ${draft.time.edtf}` : "no time found: the publication day, uncertain";
+  const time = draft.time ? `“${draft.time.text}” → ${draft.time.edtf}` : "no time expression found: the publication day";
   const suggested = draft.relations.map((relation) => `${words(relation.type)} draft ${relation.draft + 1}`).join(", ");
   const accept = el("button", { type: "button", className: "accept", textContent: "Accept" });
   const card = el("article", { className: "draft" },
@@ -85,7 +87,7 @@ function draftCard(draft, index) {
       el("span", { className: "confidence", textContent: `confidence ${Math.round(draft.confidence * 100)} %` }),
       accept),
     suggested ? el("div", { className: "suggested", textContent: `suggested: ${suggested}` }) : null,
-    ...FIELDS.map(([name, label]) => fieldInput(draft, name, label)),
+    el("div", { className: "fields" }, ...FIELDS.map(([name, label, hint]) => fieldInput(draft, name, label, hint))),
     el("div", { className: "draft-error", role: "alert" }));
   card.dataset.index = String(index);
   accept.addEventListener("click", () => acceptDraft(index).catch(() => { /* shown on the card */ }));
@@ -140,6 +142,8 @@ async function draftArticle() {
     showArticle();
     $("drafts").replaceChildren(...drafting.drafts.map(draftCard));
     $("draft-review").hidden = false;
+    $("article-input").hidden = true; // the text is shown beside the drafts now
+    $("edit-text").hidden = false;
     $("draft-message").textContent = `${items.length} drafts`;
   } catch (error) {
     $("draft-message").textContent = error.message;
@@ -214,5 +218,9 @@ function setUpDrafts() {
     if (open && !$("published-at").value) $("published-at").value = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   });
   $("draft").addEventListener("click", draftArticle);
+  $("edit-text").addEventListener("click", () => {
+    $("article-input").hidden = false;
+    $("edit-text").hidden = true;
+  });
   $("accept-all").addEventListener("click", () => acceptAll().catch((error) => say(error.message)));
 }

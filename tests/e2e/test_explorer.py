@@ -8,7 +8,9 @@ NEWSLINE_SCREENSHOTS=docs to refresh the pictures.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from tests.unit.test_service import fields
 
 READER_TOKEN = "explorer-reader-token"
 READER = {"Authorization": f"Bearer {READER_TOKEN}"}
+ADMIN_TOKEN = "explorer-admin-token"
 STORY = "russian-troops-ukraine-border"
 
 pytestmark = needs_chromium
@@ -43,7 +46,9 @@ def read(server: Server, path: str, **params: Any) -> Any:
 
 def amended_occurrence(server: Server) -> str:
     """A shelling in the seeded story, reported at 08:15 and corrected at 11:00."""
-    body = fields(stories=[STORY], reported_at="2014-05-19T08:15:00Z", title="Checkpoint shelled near Slaviansk")
+    body = fields(
+        stories=[STORY], reported_at="2014-05-19T08:15:00Z", title="Checkpoint shelled near Slaviansk"
+    )
     identifier: str = post(server, "/v1/occurrences", body, **{"Idempotency-Key": "explorer-shelling"})["id"]
     patch = {"figures": {"killed": 2}, "reason": "toll updated", "reported_at": "2014-05-19T11:00:00Z"}
     amended = httpx.patch(f"{server.url}/v1/occurrences/{identifier}", json=patch, headers=EDITOR, timeout=30)
@@ -53,7 +58,9 @@ def amended_occurrence(server: Server) -> str:
 
 def retracted_occurrence(server: Server) -> str:
     """A report in the seeded story, withdrawn later that day."""
-    body = fields(stories=[STORY], reported_at="2014-05-19T13:00:00Z", title="Column seen crossing at Dolzhansky")
+    body = fields(
+        stories=[STORY], reported_at="2014-05-19T13:00:00Z", title="Column seen crossing at Dolzhansky"
+    )
     identifier: str = post(server, "/v1/occurrences", body)["id"]
     retraction = {"reason": "misidentified convoy", "reported_at": "2014-05-19T15:00:00Z"}
     post(server, f"/v1/occurrences/{identifier}/retraction", retraction)
@@ -77,10 +84,19 @@ def test_the_axis_its_two_sliders_what_changed_and_the_revision_panel(server: Se
 
     server.start(
         "--seed",
-        tokens=f"{TOKEN}:e2e:editor,{READER_TOKEN}:guest:reader",
+        tokens=f"{TOKEN}:e2e:editor,{READER_TOKEN}:guest:reader,{ADMIN_TOKEN}:chief:admin",
         settings={"NEWSLINE_READS_REQUIRE_AUTH": "true"},
     )
     shelling = amended_occurrence(server)
+    wildfire_kind = {"kind": "wildfire", "description": "A fire in the open."}
+    post(server, "/v1/kinds", wildfire_kind, Authorization=f"Bearer {ADMIN_TOKEN}")
+    body = fields(
+        stories=[STORY],
+        kind="wildfire",
+        title="Grass fire near Belgorod range",
+        reported_at="2014-05-20T10:00:00Z",
+    )
+    wildfire = post(server, "/v1/occurrences", body)["id"]
     withdrawn = retracted_occurrence(server)
     shelling_history = read(server, f"/v1/occurrences/{shelling}/history")["revisions"]
     with sync_playwright() as playwright:
@@ -92,7 +108,6 @@ def test_the_axis_its_two_sliders_what_changed_and_the_revision_panel(server: Se
             page.fill("#token", READER_TOKEN)
             page.click("#use-token")
             axis = page.locator("#axis")
-            on_axis = page.locator("#axis .occ")
 
             # Every story at first; then the border story: its occurrences on the axis, each once,
             # with its status, at its valid time (spans as bars, uncertain ends softer).
@@ -101,13 +116,21 @@ def test_the_axis_its_two_sliders_what_changed_and_the_revision_panel(server: Se
             page.select_option("#story", STORY)
             expected = {entry["id"]: entry for entry in story_entries(server)}
             expect(axis).to_have_attribute("data-count", str(len(expected)))
-            shown = page.eval_on_selector_all("#axis .occ", "nodes => nodes.map(n => [n.dataset.id, n.dataset.status])")
+            shown = page.eval_on_selector_all(
+                "#axis .occ", "nodes => nodes.map(n => [n.dataset.id, n.dataset.status])"
+            )
             assert dict(shown) == {key: entry["status"] for key, entry in expected.items()}
             assert {"disputed", "corroborated"} <= {entry["status"] for entry in expected.values()}
-            spans = [entry for entry in expected.values() if entry["occurred"]["edtf"] == "2014-03/2014-05-19?"]
+            spans = [
+                entry for entry in expected.values() if entry["occurred"]["edtf"] == "2014-03/2014-05-19?"
+            ]
             assert spans, "the seed has a span from March with an uncertain end"
             bar = classes(page, spans[0]["id"])
-            assert {"vis-range", "soft-end", f"status-{spans[0]['status']}"} <= bar and "soft-start" not in bar
+            assert {
+                "vis-range",
+                "soft-end",
+                f"status-{spans[0]['status']}",
+            } <= bar and "soft-start" not in bar
             day = classes(page, shelling)
             assert {"vis-box", "status-reported"} <= day and not {"soft-start", "soft-end"} & day
 
@@ -198,7 +221,9 @@ def test_the_axis_its_two_sliders_what_changed_and_the_revision_panel(server: Se
             # Filters: the search, an entity, a kind; retracted reports only when asked for.
             expect(page.locator(f'#axis .occ[data-id="{withdrawn}"]')).to_have_count(0)
             page.check("#include-retracted")
-            expect(page.locator(f'#axis .occ[data-id="{withdrawn}"]')).to_have_attribute("data-status", "retracted")
+            expect(page.locator(f'#axis .occ[data-id="{withdrawn}"]')).to_have_attribute(
+                "data-status", "retracted"
+            )
             page.locator(f'#axis .occ[data-id="{withdrawn}"]').click()
             expect(page.locator('#revisions li[data-type="retracted"] .reason')).to_have_text(
                 "reason: misidentified convoy"
@@ -207,6 +232,9 @@ def test_the_axis_its_two_sliders_what_changed_and_the_revision_panel(server: Se
             page.select_option("#kind", "denial")
             denials = story_entries(server, kind="denial")
             expect(axis).to_have_attribute("data-count", str(len(denials)))
+            page.select_option("#kind", "wildfire")  # an added kind
+            expect(axis).to_have_attribute("data-count", "1")
+            expect(page.locator("#axis .occ")).to_have_attribute("data-id", wildfire)
             page.select_option("#kind", "")
             page.fill("#entity", "Slaviansk")
             page.locator("#entity").dispatch_event("change")
@@ -232,3 +260,119 @@ def test_the_axis_its_two_sliders_what_changed_and_the_revision_panel(server: Se
             expect(page.locator("#occurrence-relations .relation")).to_contain_text(target["title"])
         finally:
             browser.close()
+
+
+ARTICLE = Path(__file__).resolve().parents[2] / "seeds" / "2014-05-19-putin-orders-troops-back.txt"
+PUBLISHED = "2014-05-19T12:00:00Z"
+
+
+def test_drafts_from_the_seed_article_are_reviewed_edited_accepted_and_shown(
+    server: Server, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    server.start("--seed", tokens=f"{TOKEN}:e2e:editor,{READER_TOKEN}:guest:reader")
+    text = ARTICLE.read_text(encoding="utf-8")
+    drafts = post(server, "/v1/drafts", {"text": text, "published_at": PUBLISHED, "stories": [STORY]})[
+        "items"
+    ]
+    assert len(drafts) >= 20
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            posted: list[tuple[str, str | None, str | None]] = []
+            page.on(
+                "request",
+                lambda request: (
+                    request.method == "POST"
+                    and posted.append(
+                        (request.url, request.headers.get("idempotency-key"), request.post_data)
+                    )
+                ),
+            )
+            page.goto(server.url)
+            page.fill("#token", TOKEN)
+            page.click("#use-token")
+            page.select_option("#story", STORY)
+            expect(page.locator("#axis")).to_have_attribute("data-count", str(len(story_entries(server))))
+
+            # Paste the article and its publication time: the drafts beside the text.
+            page.click("#new-article")
+            page.fill("#article-input", text)
+            page.fill("#published-at", PUBLISHED)
+            page.click("#draft")
+            cards = page.locator("#drafts .draft")
+            expect(cards).to_have_count(len(drafts))
+            assert page.text_content("#article-text") == text  # the whole text, evidence marked in it
+            for index in (0, len(drafts) // 2):
+                cards.nth(index).hover()
+                marked = "".join(page.locator("#article-text mark.active").all_text_contents())
+                assert marked == drafts[index]["evidence"]["text"]
+            card = cards.nth(0)
+            expect(card.locator('[name="kind"]')).to_have_value(drafts[0]["occurrence"]["kind"])
+            expect(card.locator('[name="occurred"]')).to_have_value(drafts[0]["occurrence"]["occurred"])
+
+            # Edit fields of the first draft, then a double click on Accept: it is written once.
+            title = "US wants firm evidence of a Russian pullback"
+            card.locator('[name="title"]').fill(title)
+            card.locator('[name="figures"]').fill("officials: 1")
+            card.locator(".accept").dblclick()
+            expect(card).to_have_class(re.compile(r"\baccepted\b"))
+            accepted = card.get_attribute("data-id")
+            assert accepted
+            made = read(server, f"/v1/occurrences/{accepted}")
+            assert (
+                made["title"] == title and made["figures"] == {"officials": 1} and made["stories"] == [STORY]
+            )
+            writes = [entry for entry in posted if entry[0].endswith("/v1/occurrences")]
+            assert len(writes) == 1 and writes[0][1], "one POST, with an Idempotency-Key"
+            # Sent again with its key (as a retry would be), it writes nothing new.
+            again = post(
+                server, "/v1/occurrences", json_body(writes[0][2]), **{"Idempotency-Key": writes[0][1]}
+            )
+            assert again["id"] == accepted
+            assert (
+                len(
+                    [
+                        item
+                        for item in read(server, "/v1/occurrences", q="pullback")["items"]
+                        if item["title"] == title
+                    ]
+                )
+                == 1
+            )
+            # The picture: a draft whose time was resolved, its evidence marked in the text.
+            timed = next(i for i, draft in enumerate(drafts) if draft["time"] and i > 0)
+            cards.nth(timed).hover()
+            expect(cards.nth(timed).locator(".draft-time")).to_contain_text(drafts[timed]["time"]["edtf"])
+            picture = screenshot_path(tmp_path, "desk-drafts.png")
+            page.screenshot(path=str(picture))
+            assert picture.stat().st_size > 10_000
+
+            # Accept all the rest: every draft is on the axis, and suggested relations are kept.
+            page.click("#accept-all")
+            expect(page.locator("#draft-message")).to_have_text("every draft accepted", timeout=60_000)
+            expect(page.locator("#drafts .draft.accepted")).to_have_count(len(drafts))
+            ids = [cards.nth(index).get_attribute("data-id") for index in range(len(drafts))]
+            assert len(set(ids)) == len(drafts)
+            expect(page.locator("#axis")).to_have_attribute("data-count", str(len(story_entries(server))))
+            on_axis = set(page.eval_on_selector_all("#axis .occ", "nodes => nodes.map(n => n.dataset.id)"))
+            assert set(ids) <= on_axis
+            disputes = [
+                (i, r["draft"])
+                for i, d in enumerate(drafts)
+                for r in d["relations"]
+                if r["type"] == "disputes"
+            ]
+            assert disputes
+            for source, target in disputes:
+                assert ids[source] in read(server, f"/v1/occurrences/{ids[target]}")["disputed_by"]
+        finally:
+            browser.close()
+
+
+def json_body(data: str | None) -> dict[str, Any]:
+    assert data is not None
+    body: dict[str, Any] = json.loads(data)
+    return body

@@ -38,7 +38,11 @@ def test_the_wheel_carries_the_seed_and_installed_code_finds_it(tmp_path: Path) 
         requires = archive.read(metadata).decode()
     desk = ROOT / "api" / "explorer"
     explorer = {f"api/explorer/{file.relative_to(desk)}" for file in desk.rglob("*") if file.is_file()}
-    assert {"api/explorer/index.html", "api/explorer/desk.js", "api/explorer/vendor/vis-timeline-graph2d.min.js"} <= explorer
+    assert {
+        "api/explorer/index.html",
+        "api/explorer/desk.js",
+        "api/explorer/vendor/vis-timeline-graph2d.min.js",
+    } <= explorer
     assert explorer <= shipped
     # Swagger UI's and ReDoc's assets are not copied in: they come with this dependency.
     assert "Requires-Dist: fastapi-offline" in requires
