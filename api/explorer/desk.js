@@ -58,16 +58,16 @@ async function loadReportStops() {
 async function loadRecordStops() {
   // Record times come from the event log: every write's recorded_at, thinned to at most
   // MAX_RECORD_STOPS evenly spread stops (always keeping the latest) on a large store.
-  const times = [];
+  const recorded = [];
   let after = 0;
   for (let page = 0; page < 100; page += 1) {
     const { items, next } = await getJson(`/v1/events?after=${after}&limit=1000`);
-    times.push(...items.map((event) => event.recorded_at));
+    recorded.push(...items.map((event) => event.recorded_at));
     if (items.length < 1000) break;
     after = next;
   }
-  const step = Math.ceil(times.length / MAX_RECORD_STOPS);
-  state.recordStops = times.filter((_, index) => (times.length - 1 - index) % step === 0);
+  const step = Math.ceil(recorded.length / MAX_RECORD_STOPS);
+  state.recordStops = recorded.filter((_, index) => (recorded.length - 1 - index) % step === 0);
 }
 
 function filterParams() {
@@ -77,8 +77,10 @@ function filterParams() {
   if (q) params.set("q", q);
   const kind = $("kind").value;
   if (kind) params.set("kind", kind);
-  const entity = state.entities.get($("entity").value.trim());
-  if (entity) params.set(entity.types.includes("actor") ? "actor" : "place", entity.name);
+  // A known place filters by place, anything else by actor (an unknown name then finds nothing).
+  const named = $("entity").value.trim();
+  const entity = state.entities.get(named);
+  if (named) params.set(entity && !entity.types.includes("actor") ? "place" : "actor", named);
   if ($("include-retracted").checked || $("what-changed").checked) params.set("include_retracted", "true");
   return params;
 }
