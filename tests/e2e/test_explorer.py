@@ -186,14 +186,25 @@ def test_the_axis_its_two_sliders_what_changed_and_the_revision_panel(server: Se
             expect(correction.locator("td.old")).to_have_text("1")
             expect(correction.locator("td.new")).to_have_text("2")
 
-            # Both sliders together, the panel open: the README's picture of the axis.
+            # Reported by 08:15, before the correction: it is marked as reported later.
             page.locator("#as-of").fill(str(report_stops.index("2014-05-19T08:15:00Z")))
             expect(page.locator("#occurrence-meta")).to_contain_text("version 1")
             expect(correction).to_have_class("after-as-of")
+
+            # Both sliders together, the README's picture of the axis: reported by noon, which
+            # includes the 11:00 correction, but recorded before the correction was written.
+            page.locator("#as-of").fill(str(report_stops.index("2014-05-19T12:00:00Z")))
+            page.locator("#recorded-as-of").fill(str(at))
+            expect(axis).to_have_attribute("data-recorded-as-of", first_recorded)
+            expect(axis).to_have_attribute("data-as-of", "2014-05-19T12:00:00Z")
+            expect(page.locator("#occurrence-meta")).to_contain_text("version 1")
+            expect(page.locator("#revisions li")).to_have_count(1)
             picture = screenshot_path(tmp_path, "desk-axis.png")
             page.screenshot(path=str(picture))
             assert picture.stat().st_size > 10_000  # a rendered page, not a blank one
             page.locator("#as-of").fill(str(len(report_stops)))
+            page.locator("#recorded-as-of").fill(str(len(record_stops)))
+            expect(page.locator("#revisions li")).to_have_count(2)
 
             # What changed between 08:15 and the latest report: exactly what /changes says, marked.
             page.check("#what-changed")
