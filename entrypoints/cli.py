@@ -275,6 +275,7 @@ def draft(
     ] = None,
 ) -> None:
     """Draft the occurrences an article reports, printed as `newsline import` lines."""
+    from domain.errors import ValidationFailed
     from entrypoints.drafting import draft_lines
 
     text = file.read_text(encoding="utf-8")
@@ -282,7 +283,7 @@ def draft(
     try:
         for line in draft_lines(text, moment, source, story or []):
             typer.echo(line, nl=False)
-    except ValueError as error:  # a --story that is not a slug, a source name too long
+    except (ValueError, ValidationFailed) as error:  # a --story that is not a slug, a long --source
         typer.echo(f"newsline: {error}", err=True)
         raise typer.Exit(code=2) from None
 

@@ -7,14 +7,16 @@ import re
 from dataclasses import dataclass
 
 REPORTING = (
-    r"(?:said|says|say|told|tells|added|adds|insisted|insists|noted|stated|states|announced|announces|"
-    r"reported|cautioned|warned|explained|confirmed|claimed|wrote|tweeted|declared|argued)"
+    r"(?:said|says|say|told|tells|added|adds|insisted|insists|noted|stated|"
+    r"reported|cautioned|warned|explained|confirmed|claimed|wrote|tweeted|argued)"
 )
 _TRAILING = re.compile(
     rf"(?:[,\"”]|^)\s*(?P<who>[^,\"“”]{{2,80}}?)\s+(?:has\s+|had\s+|also\s+)?(?P<verb>{REPORTING})\b"
     r"(?P<tail>[^\"“”]{0,40})$"
 )
-_INVERTED = re.compile(rf"[,\"”]\s*(?:{REPORTING})\s+(?P<who>(?:the\s+|[A-Z])[^,\"“”]{{2,60}}?)\.?$")
+_INVERTED = re.compile(
+    rf"[,\"”]\s*(?:{REPORTING})\s+(?P<who>(?:the\s+|[A-Z])[^,\"“”]{{2,60}}?)(?:,[^\"“”]{{0,60}})?\.?$"
+)
 _ACCORDING = re.compile(r"\baccording to (?P<who>(?:the\s+)?[^,.\"“”]{2,60})", re.IGNORECASE)
 _LEADING = re.compile(
     rf"^(?:[^\"“”,]*,\s+)*?(?P<who>[^,\"“”]{{2,90}}?),?\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+)*"

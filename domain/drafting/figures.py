@@ -91,7 +91,9 @@ _NUMBERING = re.compile(
     rf"\b(?P<noun>[a-z]+s)\b(?:,?\s+which\b[^.]{{0,40}}?)?\s+numbers?(?:ing)?\s+{_APPROX}(?P<n>\d+)\b"
 )
 _COUNT_OUTCOME = re.compile(
-    r"\b(?P<n>\d+(?:\.\d+)?)\s+(?:[a-z-]+\s+){0,3}?(?:were|was|have been|had been|are)\s+"
+    r"\b(?P<n>\d+(?:\.\d+)?)\s+(?:[A-Za-z-]+\s+){0,3}?"
+    rf"(?:and\s+{_APPROX}(?P<m>\d+(?:\.\d+)?)\s+(?:[A-Za-z-]+\s+){{0,3}}?)?"
+    r"(?:were|was|have been|had been|are)\s+"
     r"(?:[a-z]+ly\s+|also\s+)?"
     rf"(?P<outcome>{_OUTCOME})\b"
 )
@@ -108,14 +110,15 @@ def figures(text: str, context: str = "") -> dict[str, int | float]:
         found.setdefault(_OUTCOMES[match["outcome"]], _number(match["n"]))
     used: set[int] = set()
     for match in _COUNT_OUTCOME.finditer(digits):
-        found.setdefault(_OUTCOMES[match["outcome"]], _number(match["n"]))
-        used.add(match.start("n"))
+        total = float(match["n"]) + (float(match["m"]) if match["m"] else 0.0)
+        found.setdefault(_OUTCOMES[match["outcome"]], _number(str(total)))  # "40 soldiers and 10 civilians"
+        used.update((match.start("n"), match.start("m")))
     for match in _VERB_FIRST.finditer(digits):
         used.add(match.start("n"))
     for match in _COUNT.finditer(digits):
         noun = match["noun"]
-        if match.start("n") in used:
-            continue
+        if match.start("n") in used or digits[: match.start("n")].lower().endswith("the "):
+            continue  # "the two men": the men already told of, not a count
         value = _number(match["n"])
         if noun in _NOT_COUNTED or noun in _FUNCTION_WORDS or _looks_like_year(match["n"], noun):
             continue
@@ -130,7 +133,8 @@ def figures(text: str, context: str = "") -> dict[str, int | float]:
     for match in _NUMBERING.finditer(joined):
         if match["noun"] not in _NOT_COUNTED:
             found.setdefault(match["noun"], _number(match["n"]))
-    return {name: value for name, value in found.items() if value <= _LARGEST}
+    # A figure's name is at most 100 characters (domain.values.FigureName); no English noun is near that.
+    return {name: value for name, value in found.items() if value <= _LARGEST and len(name) <= 40}
 
 
 # The largest figure an occurrence holds (domain.values.MAX_FIGURE).
@@ -143,4 +147,4 @@ def _number(text: str) -> int | float:
 
 
 def _looks_like_year(number: str, noun: str) -> bool:
-    return len(number) == 4 and number.startswith(("19", "20")) and noun in ("in", "and", "the", "when")
+    return len(number) == 4 and number.startswith(("19", "20")) and not noun.endswith("s")

@@ -25,9 +25,14 @@ _FACTUAL = re.compile(
     r"|\b\d[\d,.]*\s+(?:[a-z]+\s+)?(?:people|troops|soldiers)"
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million)\s+(?:[a-z]+\s+)?people\b"
 )
+# A deed named as one that did not (yet) happen: "an impending attack", "a possible offensive".
+_UNREAL = re.compile(
+    r"\b(?:impending|possible|potential|planned|feared|threatened|would-be|imminent|any)\s+$"
+)
 _DEFINITE = re.compile(r"\b(?:the|this|that|these)\s+$")
 _FUTURE = re.compile(
-    r"\b(?:will|due to|is to|are to|set to|plans? to|scheduled|expected to|holds|next|upcoming)\b"
+    r"\b(?:will|due to|due in|due on|are due|is due|is to|are to|set to|plans? to|scheduled|expected to"
+    r"|holds|next|upcoming)\b"
 )
 
 
@@ -43,7 +48,9 @@ def triggers(vocabulary: Vocabulary, text: str, masked: list[tuple[int, int]]) -
     lower = text.lower()
     found = []
     for match in vocabulary.pattern.finditer(lower):
-        if any(a <= match.start() < b for a, b in masked):
+        if any(a <= match.start() < b for a, b in masked) or _UNREAL.search(
+            lower[max(0, match.start() - 30) : match.start()]
+        ):
             continue
         found.append(
             Trigger(vocabulary.kind_of(match), match.start(), match.end(), text[match.start() : match.end()])
@@ -66,8 +73,14 @@ def choose(
     deeds = [t for t in found if t.kind not in vocabulary.speech_kinds]
     if said_before is not None:  # "After the summit, X said …": what X said is the clause,
         # and "X said the expulsions were …" speaks of a deed already told
-        deeds = [t for t in deeds if t.start > said_before and not _DEFINITE.search(text[: t.start])]
+        deeds = [
+            t
+            for t in deeds
+            if t.start > said_before and not _DEFINITE.search(text[max(0, t.start - 30) : t.start])
+        ]
     minor = [t for t in found if t.kind in ("claim", "statement")]
+    if minor and deeds and minor[0].start < deeds[0].start:
+        return minor[0]  # "welcomed the contacts", "estimates that 40,000 troops were deployed"
     if deeds:
         deed = deeds[0]
         kind = _by_tense(deed.kind, text)

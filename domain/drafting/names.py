@@ -88,6 +88,18 @@ _NOT_NAMES = frozenset(
         "october",
         "november",
         "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
         "spring",
         "summer",
         "autumn",
@@ -121,13 +133,16 @@ _TITLES = re.compile(
     r"|Minister|Premier|Ambassador|UN|NATO)\.?\s+)+"
 )
 _NAME = re.compile(r"\b[A-Z][\w'\u2019-]*(?:\s+(?:of|de|von|van|al|bin|the)?\s*[A-Z][\w'\u2019-]*)*")
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]+(?:,\s*[A-Z][\w .'-]+)?\s*(?:\([^)]{1,30}\)\s*)?[\u2014\u2013-]{1,2}\s"
+)
 _PLACE_BEFORE = re.compile(
     r"\b(?:in|near|at|into|across|outside|inside|around|between|of|to|from|towards|over|through|visited"
     r"|provinces? of|regions? of)"
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
-_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|can|qi|ni|li)$")
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|can|qi|ni|li|(?:east|west|north|south)ern)$", re.IGNORECASE)
 # Title words: a name written after them starts after the last one ("US President Donald Trump").
 _TITLE_WORDS = frozenset(
     [
@@ -206,6 +221,7 @@ class NameFinder:
         for entity in self._known.values():
             self._learn(entity)
         self._lower_words = set(re.findall(r"\b[a-z]+\b", article))
+        self._mid_sentence = set(re.findall(r"[a-z,;:]\s+([A-Z][\w'\u2019-]+)", article))
         self._known_pattern = self._compile()
 
     def _learn(self, entity: KnownEntity) -> None:
@@ -228,6 +244,9 @@ class NameFinder:
                 found.append(Name(entity.name, offset + match.start(), offset + match.end(), entity.is_place))
                 taken.append(match.span())
         last_place_end = -10
+        dateline = _DATELINE.match(text)
+        if dateline:  # "MINSK, Belarus (AP) — …": where it was filed, not who acted
+            taken.append((0, dateline.end()))
         for match in _NAME.finditer(text):
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue
@@ -243,10 +262,13 @@ class NameFinder:
             begin = match.start() + match.group().index(name)
             known = self._resolve(name)
             listed = re.fullmatch(r"\s*(?:,|,?\s*and)\s*", text[last_place_end:begin]) is not None
+            cited = re.search(r"according to (?:the\s+)?$", text[:begin], re.IGNORECASE)
             is_place = (
                 known.is_place
                 if known
-                else (listed or bool(_PLACE_BEFORE.search(text[:begin]))) and not self._is_org(name)
+                else (listed or bool(_PLACE_BEFORE.search(text[:begin])))
+                and not self._is_org(name)
+                and not cited
             )
             if is_place:
                 last_place_end = begin + len(name)
@@ -284,9 +306,9 @@ class NameFinder:
             if word.lower() in self._lower_words or word.lower() in _NOT_NAMES:
                 return None  # a common word that happens to be capitalised here
             listing = re.match(r"^(?:,|\s+and)\s+[A-Z]", after)  # "Armenia, Azerbaijan and Russia"
-            if at_start and (
-                word.endswith(("ers", "ing", "ly")) or not (_VERB_AFTER.match(after) or listing)
-            ):
+            elsewhere = word in self._mid_sentence  # "Hamas" opens this sentence but not every one
+            verb_follows = _VERB_AFTER.match(after) or listing
+            if at_start and not elsewhere and (word.endswith(("ers", "ing", "ly")) or not verb_follows):
                 return None
         return name
 

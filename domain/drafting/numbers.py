@@ -16,7 +16,7 @@ def small_number(text: str) -> float:
         return float(_SMALL[text])
     if text.isdigit():
         return float(text)
-    converted = alpha2digit(text, "en")
+    converted = alpha2digit(text, "en", threshold=0)
     return float(converted) if converted.isdigit() else 3.0
 
 

@@ -1,6 +1,7 @@
 """Relations suggested among the drafts of one article.
 
-- A denial `disputes` the claim-like draft it answers: the one whose words it shares most.
+- A denial `disputes` the claim-like draft it answers: the one whose words it shares most,
+  else the claim told just before it.
 - Two denials (or two claims) from different speakers that share their words: the later
   `corroborates` the earlier.
 - An attack within the span of fighting drafted from the same text is `part_of` it; of two
@@ -58,6 +59,11 @@ def suggest(drafts: list[Drafted]) -> list[list[tuple[str, int]]]:
             best = _closest(index, drafts, words, _ANSWERED)
             if best is None:
                 best = _closest(index, drafts, words, frozenset(("statement", "accusation")))
+            if best is None:  # no shared words: the claim told just before it
+                best = next(
+                    (j for j in range(index - 1, max(index - 4, -1), -1) if drafts[j].kind in _ANSWERED),
+                    None,
+                )
             if best is not None:
                 found[index].append(("disputes", best))
         if draft.kind in ("denial", "claim"):

@@ -17,10 +17,14 @@ import pysbd
 
 # Words that start a second clause, and what joins it to the one before.
 _CUTS = re.compile(
-    r"(?P<adding>,?\s+(?:adding|noting|saying|and (?:added|cautioned|warned|said|noted))(?:\s+that)?\s+)"
+    r"(?=[,;\s])(?:(?P<adding>,?\s+(?:adding|noting|saying|and (?:added|cautioned|warned|said|noted))"
+    r"(?:\s+that)?\s+)"
+    r"|(?P<apposed>,\s+(?=(?:demanding|calling for|urging|accusing"
+    r"|a (?:charge|claim|move|step|report|decision)s?\b)))"
     r"|(?P<also>\s+and\s+(?=(?:also\s+)?(?:urged|accused|denied|called on|warned|demanded|threatened"
     r"|rejected|condemned)\b))"
-    r"|(?P<but>,?\s+but\s+|;\s+|,?\s+while\s+)"
+    r"|(?P<but>,?\s+but\s+|;\s+|,?\s+while\s+"
+    r"|,\s+and\s+(?=(?:[\w-]+\s+){1,3}?(?:also\s+)?(?:\w+ed|were|was|are|is|will|have|has|had|said)\b))"
     r"|(?P<when>\s+when\s+)"
     r"|(?P<because>\s+because\s+)"
     r"|(?P<which>,\s+which\s+)"
@@ -28,9 +32,11 @@ _CUTS = re.compile(
     r"|(?P<after>\s+(?P<amount>(?:(?:almost|nearly|about|around|some|just|more than|less than|only)\s+)?"
     r"(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|\d+)\s+)?"
     r"(?:days?|weeks?|months?|hours?)\s+)?(?P<order>after|before)\s+"
-    r"(?=(?:\S+\s+){0,5}?(?:was|were|is|are|has|had|have|will|\w+ed)\b|(?:it|he|she|they|we)\s+\w+))",
+    r"(?=(?:\S+\s+){0,5}?(?:was|were|is|are|has|had|have|will|\w+ed)\b|(?:it|he|she|they|we)\s+\w+)))",
     re.IGNORECASE,
 )
+# Where a sentence may end inside a paragraph: end punctuation, then the start of another.
+_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+[\"\u201c(]?[A-Z0-9]")
 _HEADLINE_END = re.compile(r"[.!?\"'”\u2019)]\s*$")
 
 
@@ -64,6 +70,12 @@ def sentences(text: str) -> list[Piece]:
         body = paragraph.group()
         if not _HEADLINE_END.search(body) and len(body.split()) < 20:
             continue
+        if not _BOUNDARY.search(body):  # one sentence (most news paragraphs): pysbd has nothing to decide
+            lead = len(body) - len(body.lstrip())
+            found.append(
+                Piece(paragraph.start() + lead, paragraph.start() + lead + len(body.strip()), body.strip())
+            )
+            continue
         for span in _segmenter().segment(body):
             stripped = span.sent.strip()
             if not stripped:
@@ -84,7 +96,7 @@ def clauses(sentence: Piece) -> list[Clause]:
             continue
         pieces.append(_clause(sentence, begin, cut.start(), link, amount, order))
         begin, link = cut.end(), str(cut.lastgroup if cut.lastgroup != "order" else "after")
-        link = "adding" if link == "also" else link
+        link = {"also": "adding", "apposed": "which"}.get(link, link)
         if cut.group("after"):
             link, amount, order = "after", (cut.group("amount") or "").strip(), cut.group("order").lower()
         else:

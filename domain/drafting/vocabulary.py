@@ -62,7 +62,7 @@ BUILT_IN_TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
     "threat": (
         r"threat(?:en|ens|ened|ening)",
-        r"warn(?:s|ed|ing)? (?:of|that)",
+        r"warn(?:s|ed|ing)? (?:\w+ ){0,2}?(?:of|that)",
         r"vow(?:s|ed)? to (?:retaliate|respond)",
     ),
     "order_issued": (
@@ -79,7 +79,7 @@ BUILT_IN_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"pull(?:s|ed|ing)? back",
         r"pull-?back",
         r"redeploy(?:s|ed|ing)?",
-        r"mass(?:ed|ing) (?:troops|forces)",
+        r"mass(?:ed|ing) (?:[\w,]+ ){0,4}?(?:troops|forces|soldiers)",
         r"(?:troop|military) build-?up",
         r"presence of (?:\w+ ){0,2}(?:troops|forces)",
         r"(?:troops|forces) (?:were |have been )?(?:moved|sent|dispatched)",
@@ -110,10 +110,14 @@ BUILT_IN_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"explosion|blast",
         r"shot dead",
         r"poison(?:ed|ing)",
+        r"blew (?:himself|herself|themselves) up",
+        r"suicide (?:bomber|bombing|attack)s?",
+        r"detonat(?:e|ed|ing)",
         r"injur(?:e|ed|ing)",
         r"wound(?:s|ed)",
     ),
     "armed_clash": (
+        r"(?:conflict|war|fighting|violence) (?:has|have|had) (?:\w+ )?killed",
         r"fight(?:ing|s)?",
         r"clash(?:es|ed)?",
         r"battl(?:e|es|ed|ing)",
@@ -154,9 +158,8 @@ BUILT_IN_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"truce",
     ),
     "election_scheduled": (
-        r"(?:due to|will|to) (?:hold|vote)",
         r"(?:holds?|hold) (?:a |an |the )?(?:\w+ )?(?:election|vote|referendum|poll)",
-        r"(?:election|vote|referendum|poll) (?:is |will be )?(?:scheduled|set|due)",
+        r"(?:elections?|votes?|referendums?|polls?) (?:is |are |will be )?(?:scheduled|set|due)",
     ),
     "election_held": (
         r"(?:presidential|parliamentary|general|local) (?:election|vote)s?",
@@ -253,7 +256,8 @@ class Vocabulary:
         groups = [
             f"(?P<k{index}>{'|'.join(phrases)})" for index, phrases in enumerate(self.triggers.values())
         ]
-        return re.compile(r"\b(?:" + "|".join(groups) + r")\b")
+        # Tried only where a word starts: `\b` alone would try every phrase at word ends too.
+        return re.compile(r"(?<!\w)(?=\w)(?:" + "|".join(groups) + r")\b")
 
     def kind_of(self, match: re.Match[str]) -> str:
         names = list(self.triggers)

@@ -64,6 +64,7 @@ PURPOSES = {
     "seed": "seeds/",
     "rebuild": "Replay the event log into fresh views",
     "import": "NDJSON file",
+    "draft": "printed as `newsline import` lines",
 }
 
 
