@@ -57,9 +57,9 @@ faults: install
 bench: install
 	$(BIN)/python -m bench --size $(SIZE)
 
-# Refresh the README's picture of the explorer (needs Debian's chromium).
+# Refresh the README's pictures of the desk: docs/desk-axis.png, docs/desk-drafts.png (needs Debian's chromium).
 screenshot: install
-	NEWSLINE_SCREENSHOT=docs/explorer.png $(BIN)/pytest tests/e2e/test_explorer.py
+	NEWSLINE_SCREENSHOTS=docs $(BIN)/pytest tests/e2e/test_explorer.py
 
 clean:
 	rm -rf $(VENV) .newsline .pytest_cache .mypy_cache .ruff_cache

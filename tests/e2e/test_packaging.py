@@ -36,8 +36,13 @@ def test_the_wheel_carries_the_seed_and_installed_code_finds_it(tmp_path: Path) 
         shipped = set(archive.namelist())
         metadata = next(name for name in shipped if name.endswith(".dist-info/METADATA"))
         requires = archive.read(metadata).decode()
-    explorer = {f"api/explorer/{file.name}" for file in (ROOT / "api" / "explorer").iterdir()}
-    assert {"api/explorer/index.html", "api/explorer/explorer.js", "api/explorer/explorer.css"} <= explorer
+    desk = ROOT / "api" / "explorer"
+    explorer = {f"api/explorer/{file.relative_to(desk)}" for file in desk.rglob("*") if file.is_file()}
+    assert {
+        "api/explorer/index.html",
+        "api/explorer/desk.js",
+        "api/explorer/vendor/vis-timeline-graph2d.min.js",
+    } <= explorer
     assert explorer <= shipped
     # Swagger UI's and ReDoc's assets are not copied in: they come with this dependency.
     assert "Requires-Dist: fastapi-offline" in requires
