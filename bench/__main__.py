@@ -11,6 +11,7 @@ import argparse
 import os
 import random
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from bench.processes import (
     machine,
     newsline_server,
     postgres_version,
+    reads_by_source,
     step,
     timed_command,
 )
@@ -62,9 +64,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=None, help="also write the table here")
     args = parser.parse_args()
     seconds = args.seconds or (10.0 if args.size <= 100_000 else 30.0)
-    with database() as url, tempfile.TemporaryDirectory(prefix="nl-bench-") as workdir:
+    with database() as (url, servers), tempfile.TemporaryDirectory(prefix="nl-bench-") as workdir:
         schema = f"bench_{random.randrange(16**8):08x}"
-        run = Run(url, schema, Path(workdir), seconds)
+        run = Run(url, schema, Path(workdir), seconds, servers)
         create_schema(url, schema)
         try:
             results = measure(run, args.size)
@@ -170,27 +172,80 @@ def measure_rebuild(run: Run, results: Results) -> int:
 
 
 def measure_http(run: Run, revisions: int, results: Results) -> None:
-    """As-of reads, read and write throughput over HTTP on a `newsline serve`."""
+    """As-of reads; read throughput with one API process, with two, and from a hot
+    standby; write throughput; all over HTTP."""
     with newsline_server(run) as base:
         step("as-of story timelines over HTTP, and the same answers by replay")
         queries = baselines.story_queries(run.url, run.schema, count=300)
         paths = [f"/v1/stories/{s}/timeline?as_of={t}" for s, t in queries]
         measure_as_of_latency(run, base, queries, paths, revisions, results)
-        step(f"GET timeline, 16 clients for {run.seconds:.0f}s")
-        timeline_rate = load.throughput(base, TOKEN, "GET", paths, clients=16, seconds=run.seconds)
+        step(f"GET timeline, one API process, 16 clients for {run.seconds:.0f}s")
+        one_process = load.throughput(base, TOKEN, "GET", paths, clients=16, seconds=run.seconds)
         body = httpx.get(base + paths[0], headers=auth()).content
-        with bare_server(run, body) as bare:
-            step("a bare FastAPI endpoint answering the same bytes")
-            bare_rate = load.throughput(bare, TOKEN, "GET", ["/same"], clients=16, seconds=run.seconds)
+    with newsline_server(run, "--workers", "2") as base:
+        step(f"GET timeline, two API processes (`serve --workers 2`), 16 clients for {run.seconds:.0f}s")
+        two_processes = load.throughput(base, TOKEN, "GET", paths, clients=16, seconds=run.seconds)
+    from_standby = measure_standby_reads(run, paths, results)
+    with bare_server(run, body) as bare:
+        step("a bare FastAPI endpoint answering the same bytes")
+        bare_rate = load.throughput(bare, TOKEN, "GET", ["/same"], clients=16, seconds=run.seconds)
+    reads = [
+        ("one API process (`newsline serve`)", one_process),
+        ("two API processes (`newsline serve --workers 2`)", two_processes),
+        ("one API process reading from a hot standby (`NEWSLINE_READ_DATABASE_URLS`)", from_standby),
+    ]
+    for who, rate in reads:
         results.figures.append(
             Figure(
-                "`GET` story timeline, 16 concurrent clients, req/s",
-                f"{timeline_rate:,.0f}",
+                f"`GET` story timeline, {who}, 16 concurrent clients, req/s",
+                "skipped (see below)" if rate is None else f"{rate:,.0f}",
                 "a bare FastAPI endpoint answering the same bytes, req/s",
                 f"{bare_rate:,.0f}",
-                f"{timeline_rate / bare_rate:.2f}x",
+                "—" if rate is None else f"{rate / bare_rate:.2f}x",
             )
         )
+    measure_posts(run, queries, body, results)
+
+
+def measure_standby_reads(run: Run, paths: list[str], results: Results) -> float | None:
+    """Timeline reads of one API process whose reads a hot standby of the run's database
+    answers: made by `pg_basebackup` once the data is in, stopped after the phase so that
+    its replay does not share the cores with the phases after it."""
+    if run.servers is None:
+        note = (
+            "`GET` story timeline from a hot standby: skipped, because NEWSLINE_BENCH_DATABASE_URL"
+            " names an external database: there is no embedded primary here to make a standby of"
+        )
+        step(note)
+        results.notes.append(note)
+        return None
+    step("making a hot standby of the database (`pg_basebackup -R -X stream -c fast`)")
+    started = time.perf_counter()
+    run.servers.add_standby()
+    while run.servers.replay_lag_bytes() > 0 and time.perf_counter() - started < 600:
+        time.sleep(0.2)
+    copied = time.perf_counter() - started
+    try:
+        env = {"NEWSLINE_READ_DATABASE_URLS": run.servers.standby_url}
+        with newsline_server(run, env=env) as base:
+            step(f"GET timeline from the hot standby, one API process, 16 clients for {run.seconds:.0f}s")
+            before = reads_by_source(base)
+            rate = load.throughput(base, TOKEN, "GET", paths, clients=16, seconds=run.seconds)
+            after = reads_by_source(base)
+    finally:
+        run.servers.stop_standby()
+    answered = {source: after.get(source, 0.0) - before.get(source, 0.0) for source in after}
+    on_standby = sum(count for source, count in answered.items() if source != "primary")
+    results.notes.append(
+        f"hot standby: made and caught up in {copied:.1f}s; it answered {on_standby:,.0f} of the"
+        f" {sum(answered.values()):,.0f} reads of its phase (`newsline_reads_total`), the primary the others"
+    )
+    return rate
+
+
+def measure_posts(run: Run, queries: list[tuple[str, str]], body: bytes, results: Results) -> None:
+    """POST throughput over HTTP beside the library's `app.save()` behind FastAPI."""
+    with newsline_server(run) as base:
         step(f"POST /v1/occurrences, 16 clients for {run.seconds:.0f}s")
         posts = load.post_bodies(queries)
         post_rate = load.throughput(base, TOKEN, "POST", posts, clients=16, seconds=run.seconds)

