@@ -140,7 +140,12 @@ class TestSecurityHeaders:
                 raise RuntimeError("a bug")
 
         class BrokenTimeline:
+            """The real view, but for a reader with a bug."""
+
             reader = BrokenReader()
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(newsline.timeline, name)
 
         broken = replace(newsline, timeline=BrokenTimeline())  # type: ignore[arg-type]
         with TestClient(create_app(newsline=broken), raise_server_exceptions=False) as client:
