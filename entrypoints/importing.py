@@ -4,10 +4,10 @@ The line format is `adapters.ndjson`'s. Lines are written in batches, each
 batch in one transaction, and a bad line is reported with its number while
 the good ones are kept. Reading a line into its command (parsing, checking,
 fingerprinting) depends on the line alone, so `newsline import` reads in a
-process of its own, a few batches ahead of the one writing. Importing the same file twice writes nothing the
-second time: a story or an occurrence with a known id is compared with what
-is stored, and every other line carries an idempotency key (its own, or one
-derived from its content).
+process of its own, a few batches ahead of the one writing. Importing the
+same file twice writes nothing the second time: a story or an occurrence
+with a known id is compared with what is stored, and every other line
+carries an idempotency key (its own, or one derived from its content).
 """
 
 from __future__ import annotations
