@@ -290,6 +290,13 @@ class Logged:
     event: DomainEventProtocol[UUID]
 
 
+def projected_view(projection: Projection[Any]) -> View:
+    """The view a projection writes (a Newsline projection always writes a `View`)."""
+    view = projection.view
+    assert isinstance(view, View)
+    return view
+
+
 class BatchProjection(Projection[TView]):
     """A projection that applies events a batch (one transaction) at a time."""
 

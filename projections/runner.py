@@ -35,7 +35,7 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from projections.base import BatchProjection, View
+from projections.base import BatchProjection, View, projected_view
 from projections.partitions import Partition, select_notifications
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,7 @@ class ViewSpec:
 
     @property
     def view(self) -> View:
-        view = self.projection.view
-        assert isinstance(view, View)
-        return view
+        return projected_view(self.projection)
 
     @property
     def name(self) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from psycopg.sql import SQL
 
-from projections.base import APPLICATION_NAME, SHARD_PREFIX, BatchProjection, View
+from projections.base import APPLICATION_NAME, SHARD_PREFIX, BatchProjection, View, projected_view
 from projections.partitions import Partition, partitions
 
 
@@ -72,9 +72,7 @@ class ShardSpec:
 
     @property
     def view(self) -> View:
-        view = self.projection.view
-        assert isinstance(view, View)
-        return view
+        return projected_view(self.projection)
 
     @property
     def name(self) -> str:

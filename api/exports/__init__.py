@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.exports import calendar, lines, table, timelinejs
 from api.schemas.occurrences import OccurrencePublic
+from domain.kinds import KINDS
 from projections.stories import StoryReader
 from projections.timeline import TimelineQuery, TimelineReader
 
@@ -30,6 +31,7 @@ MEDIA_TYPES = {
 }
 _BY_MEDIA_TYPE = {media_type: name for name, media_type in MEDIA_TYPES.items()}
 _PAGE = 1000
+BUILT_IN_KINDS = frozenset(KINDS)
 
 # For the OpenAPI document of the timeline endpoints.
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -96,7 +98,8 @@ def export_response(
             (UUID(entry["id"]) for entry in entries), query.as_of, query.recorded_as_of
         )
         catalogue = [story for slug in lines.story_slugs(revisions) if (story := stories.story(slug))]
-        used = lines.kind_names(revisions)
+        # The catalogue is asked only when an entry has a kind beyond the built-in ones.
+        used = lines.kind_names(revisions) - BUILT_IN_KINDS
         kinds = [kind for kind in stories.added_kinds() if kind["kind"] in used] if used else []
         content: str | bytes = "".join(lines.render(revisions, catalogue, kinds))
     elif export == "csv":
