@@ -217,17 +217,38 @@ def rebuild(
             help="processes building the timeline, by partitions of the occurrences [default: cores]"
         ),
     ] = None,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="build beside the served views while Newsline keeps running, then switch to them at once",
+        ),
+    ] = False,
 ) -> None:
-    """Replay the event log into fresh views (stop other Newsline processes first)."""
+    """Replay the event log into fresh views (without --online, stop other Newsline processes first)."""
+    from newsline.rebuilding import rebuild_online
+    from projections.blue_green import RebuildRunning, rebuilding_alone
+
     newsline = _build(_settings(), run_projections=False, role="rebuild")
     # What the process holds once started (modules, models, the pool) outlives the
     # rebuild: out of the cycle collector's sight, its full collections stop walking
     # it again while batches allocate (about a tenth of the rebuild's CPU time).
     gc.freeze()
     try:
-        with _progress("rebuilding", newsline.head()) as advance:
-            head = newsline.rebuild(advance, processes)
-        typer.echo(f"rebuilt every view up to position {head}")
+        total = newsline.head()
+        with (
+            rebuilding_alone(newsline.database_url(), newsline.datastore.schema),
+            _progress("rebuilding", total) as advance,
+        ):
+            if online:  # (the log grows meanwhile: the bar counts what was there at the start)
+                head = rebuild_online(newsline, lambda position: advance(min(position, total)), processes)
+            else:
+                head = newsline.rebuild(advance, processes)
+        switched = " and switched to them" if online else ""
+        typer.echo(f"rebuilt every view up to position {head}{switched}")
+    except RebuildRunning as error:
+        typer.echo(f"newsline: {error}", err=True)
+        raise typer.Exit(code=1) from None
     finally:
         newsline.close()
 

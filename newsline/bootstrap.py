@@ -6,6 +6,7 @@ built at import time.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -105,7 +106,7 @@ class Newsline:
         for view in self.views:
             if view.positions(TRACKING_PREFIX):
                 raise UnfinishedRebuild(
-                    f"the {view.tracking_table_name.removesuffix('_tracking')} view is partly built by a"
+                    f"the {view.name} view is partly built by a"
                     " rebuild that did not finish (or is still running): run `newsline rebuild` again"
                 )
 
@@ -295,15 +296,30 @@ def _creating_tables(construct: Callable[[], T]) -> T:
 
 
 def _view(view_class: type[V], name: str, datastore: PostgresDatastore) -> V:
-    """A view on the application's pool, its tables created if missing."""
+    """A view on the application's pool, its tables created if missing, unless they
+    are another projection version's (which this code's DDL may not fit: the
+    process waits for `newsline rebuild --online` to build its version)."""
     view = _view_on(view_class, name, datastore)
-    view.create_table()
+    if view.recorded_version() in (None, view.version):
+        view.create_table()
     return view
 
 
 def _view_on(view_class: type[V], name: str, datastore: PostgresDatastore) -> V:
     """A view on `datastore`, its tracking table named as the library would; creates nothing."""
     return view_class(datastore, tracking_table_name=f"{name.lower()}_tracking")
+
+
+def views_in(newsline: Newsline, schema: str, connections: int) -> tuple[TimelineView, StoryView]:
+    """The views as built in `schema` (an online rebuild's fresh views), on a pool
+    of at most `connections` of their own, their tables created if missing."""
+    db = dataclasses.replace(newsline.database, schema=schema)
+    db.ensure_schema()
+    env = db.eventsourcing_env(connections, newsline.settings.database_timeout, f"newsline-{newsline.role}")
+    datastore = database.NamedPoolFactory(env).datastore
+    timeline = _creating_tables(lambda: _view(TimelineView, TimelineProjection.name, datastore))
+    stories = _creating_tables(lambda: _view(StoryView, StoryProjection.name, datastore))
+    return timeline, stories
 
 
 def views_on(datastore: PostgresDatastore) -> tuple[TimelineView, StoryView]:

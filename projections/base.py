@@ -27,6 +27,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
+from projections import versions
+
 # The application whose log every view follows (NewslineApplication.name).
 APPLICATION_NAME = "newsline"
 # The name prefix of the tracking rows of a view split into shards
@@ -49,6 +51,11 @@ class View(PostgresTrackingRecorder):
 
     #: Tables this view owns, dropped by `newsline rebuild`.
     tables: Sequence[str] = ()
+    #: The version of the rows this code derives. Raise it when a change to the
+    #: projection changes what rows the same events give: the views are then
+    #: rebuilt (`newsline rebuild --online`), and processes of the other
+    #: version apply nothing to them (see `commit`).
+    version: int = 1
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: object) -> None:
         super().__init__(datastore, **kwargs)  # type: ignore[arg-type]
@@ -62,13 +69,22 @@ class View(PostgresTrackingRecorder):
         # The whole view, when this instance applies one of its shards (see `for_shard`).
         self._whole: View | None = None
         self.sql_create_statements.extend(self._ddl([*self.schema_ddl(), *self._reader_index_ddl()]))
+        tracking = self.table(self.tracking_table_name)
+        # The version its rows are built by, then the view's position.
+        self.sql_create_statements.append(versions.stamp(tracking, APPLICATION_NAME, self.version))
         self.sql_create_statements.append(
-            SQL("INSERT INTO {0}.{1} VALUES ({2}, 0) ON CONFLICT DO NOTHING").format(
-                Identifier(self.datastore.schema),
-                Identifier(self.tracking_table_name),
-                Literal(APPLICATION_NAME),
+            SQL("INSERT INTO {0} VALUES ({1}, 0) ON CONFLICT DO NOTHING").format(
+                tracking, Literal(APPLICATION_NAME)
             )
         )
+        # The position to apply from, its row locked, and the version the view holds,
+        # read in the same statement, after the lock: the switch of an online rebuild
+        # changes both in one transaction, so a runner of another version never
+        # applies a batch to the views it put in place.
+        self._commit_statement = SQL(
+            "SELECT t.notification_id, {1} AS version FROM {0} t"
+            " WHERE t.application_name = %s FOR UPDATE OF t"
+        ).format(tracking, versions.held(tracking))
 
     def schema_ddl(self) -> Sequence[str]:
         """CREATE statements for this view's tables; `{schema}` is filled in."""
@@ -113,15 +129,11 @@ class View(PostgresTrackingRecorder):
         only the events after it, so every event is applied exactly once.
         """
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(
-                SQL("SELECT notification_id FROM {0}.{1} WHERE application_name = %s FOR UPDATE").format(
-                    Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
-                ),
-                (self.tracking_name,),
-            )
+            cursor.execute(self._commit_statement, (self.tracking_name,))
             row = cursor.fetchone()
             if row is None:  # never "from 0": that would apply every event again
                 raise LayoutChanged(f"{self.tracking_table_name} has no position for {self.tracking_name}")
+            versions.check(self.name, row["version"], self.version)
             applied = row["notification_id"]
             if applied < through:
                 work(cursor, applied)
@@ -129,6 +141,24 @@ class View(PostgresTrackingRecorder):
         self._applied(self.tracking_name, through)
         if self._whole is not None:
             self._whole._applied(self.tracking_name, through)
+
+    @property
+    def name(self) -> str:
+        """The view's name, as its tracking table says (`timeline`)."""
+        return self.tracking_table_name.removesuffix("_tracking")
+
+    def recorded_version(self) -> int | None:
+        """The version of the projection the view's rows were built by; None if
+        the view does not exist yet."""
+        tracking = self.table(self.tracking_table_name)
+        exists = "SELECT EXISTS (SELECT FROM pg_tables WHERE schemaname = %s AND tablename = %s) AS found"
+        with self.reading() as cursor:
+            row = cursor.execute(exists, (self.datastore.schema, self.tracking_table_name)).fetchone()
+            if not row or not row["found"]:
+                return None
+            statement = SQL("SELECT {0} AS version").format(versions.held(tracking))
+            found = cursor.execute(statement).fetchone()
+        return versions.FIRST if not found or found["version"] is None else int(found["version"])
 
     def _applied(self, name: str, through: int) -> None:
         with self._position_changed:
@@ -267,12 +297,14 @@ class View(PostgresTrackingRecorder):
                     self.table(self.tracking_table_name), Literal(APPLICATION_NAME)
                 )
             )
-            # Partitions of a rebuild that never finished, and shards (the view is whole again).
+            # Partitions of a rebuild that never finished, and shards (the view is whole
+            # again); the rows to come are this code's version.
             cursor.execute(
                 SQL("DELETE FROM {0} WHERE starts_with(application_name, {1})").format(
                     self.table(self.tracking_table_name), Literal(f"{APPLICATION_NAME}:")
                 )
             )
+            cursor.execute(versions.record(self.table(self.tracking_table_name), self.version))
         with self._position_changed:
             self._positions.clear()
             self._layout = frozenset()

@@ -16,7 +16,10 @@ holds fewer than its share (the view's shards over the members, rounded up),
 gives back what it holds beyond that share, and the member holding the most,
 when that is two more than the least, gives one back, so that a process
 that joins gets its share. A shard is given back only after its runner has
-stopped.
+stopped. A process is a member only while the views hold the projection
+version it runs (projections.versions): one of another release waits,
+holding nothing, and one whose views an online rebuild moved to another
+version gives its shards back.
 
 Exactly-once does not rest on the locks: a shard's rows and position commit
 in one transaction that first locks its tracking row (projections.base), so
@@ -37,8 +40,11 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Connection
 
+from projections import versions
+from projections.base import projected_view
 from projections.runner import Listener, Supervisor, Wakeups, follow
 from projections.shards import Sharding, ShardSpec
+from projections.versions import OtherVersion
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +141,8 @@ class Claims:
         self._specs = sharding.specs()
         self._running: dict[str, tuple[Supervisor, Wakeups]] = {}
         self._waiting_for: str | None = None  # the old shard a new split waits for, once logged
+        self._other_version: str | None = None  # why the views are not this process's, once logged
+        self._views = [sharding.split_view, *(projected_view(p) for p in sharding.whole)]
         self._lock = threading.Lock()
         self._listener = Listener(recorder)
         self._stopping = threading.Event()
@@ -177,18 +185,40 @@ class Claims:
     def _member(self, connection: Connection[Any]) -> None:
         """Claim and balance, a round a second, until stopped.
 
-        A process becomes a member only once the timeline is split as it is
-        configured: one waiting to split it anew must not count in the
-        others' shares, or shards would go unclaimed meanwhile.
+        A process is a member only while the views hold its projection
+        version and once the timeline is split as it is configured: one
+        waiting for an online rebuild of its version, or to split the view
+        anew, must not count in the others' shares, or shards would go
+        unclaimed meanwhile. When an online rebuild records another version,
+        the process gives its shards back and waits.
         """
         connection.execute(KEEPALIVES)
-        while not self._split_as_configured(connection):
-            if self._stopping.wait(ROUND_SECONDS):
-                return
-        connection.execute("SELECT pg_advisory_lock_shared(%s, %s)", (self._namespace, MEMBERSHIP))
         while not self._stopping.is_set():
-            self._balance(connection)
-            self._stopping.wait(ROUND_SECONDS)
+            if not (self._views_of_this_version() and self._split_as_configured(connection)):
+                self._stopping.wait(ROUND_SECONDS)
+                continue
+            connection.execute("SELECT pg_advisory_lock_shared(%s, %s)", (self._namespace, MEMBERSHIP))
+            try:
+                while not self._stopping.is_set() and self._views_of_this_version():
+                    self._balance(connection)
+                    self._stopping.wait(ROUND_SECONDS)
+            finally:  # runners stop before their claims go
+                self._stop_all()
+                connection.execute("SELECT pg_advisory_unlock_all()")
+
+    def _views_of_this_version(self) -> bool:
+        """Whether every view holds the projection version this process runs (says
+        which does not, once, when that changes)."""
+        for view in self._views:
+            try:
+                versions.check(view.name, view.recorded_version(), view.version)
+            except OtherVersion as other:
+                if self._other_version != str(other):
+                    self._other_version = str(other)
+                    log.warning("%s; waiting", other)
+                return False
+        self._other_version = None
+        return True
 
     def _read(self, connection: Connection[Any]) -> _Round:
         rows = connection.execute(LOCKS_HELD, (self._namespace,)).fetchall()

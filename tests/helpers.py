@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from fastapi.testclient import TestClient
 from psycopg.sql import SQL
 
 from newsline.bootstrap import Newsline
 from newsline.settings import Settings
 from newsline.web import create_app
+from projections.blue_green import fresh_schema, retired_schema
+from projections.timeline.schema import STATES
 from tests.conftest import EDITOR
 
 # The OpenAPI document as the API publishes it, built once and without a database:
@@ -54,3 +57,22 @@ def write(client: TestClient, path: str, body: dict[str, Any], method: str = "PO
     assert answer.status_code in (200, 201), answer.text
     result: dict[str, Any] = answer.json()
     return result
+
+
+def table_id(newsline: Newsline) -> int:
+    """The id PostgreSQL gives the served timeline states table (a new table, a new id)."""
+    with newsline.timeline.reading() as cursor:
+        row = cursor.execute("SELECT %s::regclass::oid AS id", (f"{newsline.datastore.schema}.{STATES}",))
+        found = row.fetchone()
+    assert found is not None
+    return int(found["id"])
+
+
+def schemas_left(database_url: str, schema: str) -> list[str]:
+    """What an online rebuild of `schema` left behind: its fresh or retired schema."""
+    with psycopg.connect(database_url) as connection:
+        rows = connection.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)",
+            ([fresh_schema(schema), retired_schema(schema)],),
+        ).fetchall()
+    return [row[0] for row in rows]
