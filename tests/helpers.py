@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from fastapi.testclient import TestClient
 from psycopg.sql import SQL
 
-from newsline.bootstrap import Newsline
+from bench.corpus import Corpus
+from entrypoints.importing import import_file
+from newsline.bootstrap import Newsline, build
 from newsline.settings import Settings
 from newsline.web import create_app
 from projections.blue_green import fresh_schema, retired_schema
 from projections.timeline.schema import STATES
-from tests.conftest import EDITOR
+from tests.conftest import EDITOR, drop_schema, new_schema, settings_for
 
 # The OpenAPI document as the API publishes it, built once and without a database:
 # tests that take their cases from it cover new endpoints without anyone listing them.
@@ -76,3 +81,19 @@ def schemas_left(database_url: str, schema: str) -> list[str]:
             ([fresh_schema(schema), retired_schema(schema)],),
         ).fetchall()
     return [row[0] for row in rows]
+
+
+@contextmanager
+def newsline_with_corpus(database_url: str, directory: Path, revisions: int) -> Iterator[Newsline]:
+    """A Newsline in a schema of its own holding a corpus with amendments, links and
+    retractions (its views not built: rebuild them)."""
+    schema = new_schema()
+    newsline = build(settings_for(database_url, schema), run_projections=False)
+    path = directory / "corpus.ndjson"
+    path.write_text("".join(line + "\n" for line in Corpus(revisions).lines()))
+    import_file(newsline.app, path)
+    try:
+        yield newsline
+    finally:
+        newsline.close()
+        drop_schema(database_url, schema)

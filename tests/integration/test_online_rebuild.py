@@ -10,29 +10,20 @@ import pytest
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from bench.corpus import Corpus
 from domain.commands import ReportOccurrence
-from entrypoints.importing import import_file
-from newsline.bootstrap import Newsline, build
+from newsline.bootstrap import Newsline
 from newsline.rebuilding import rebuild_online
 from projections.timeline import TimelineView
 from projections.versions import OtherVersion
-from tests.conftest import drop_schema, new_schema, settings_for
 from tests.e2e.sharded import wait_until
-from tests.helpers import schemas_left, table_id, view_checksums
+from tests.helpers import newsline_with_corpus, schemas_left, table_id, view_checksums
 from tests.unit.test_service import ALICE, T0, fields
 
 
 @pytest.fixture
 def corpus_newsline(database_url: str, tmp_path: Path) -> Iterator[Newsline]:
-    schema = new_schema()
-    newsline = build(settings_for(database_url, schema), run_projections=False)
-    path = tmp_path / "corpus.ndjson"
-    path.write_text("".join(line + "\n" for line in Corpus(600).lines()))
-    import_file(newsline.app, path)
-    yield newsline
-    newsline.close()
-    drop_schema(database_url, schema)
+    with newsline_with_corpus(database_url, tmp_path, 600) as newsline:
+        yield newsline
 
 
 def no_progress(position: int) -> None:

@@ -11,28 +11,19 @@ import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL
 
-from bench.corpus import Corpus
 from domain.occurrence import Occurrence
-from entrypoints.importing import import_file
 from newsline.bootstrap import Newsline, UnfinishedRebuild, build
 from projections.partitions import TRACKING_PREFIX, partitions, select_notifications
 from projections.timeline import TimelineProjection
 from projections.timeline.stored import revision_of
-from tests.conftest import drop_schema, new_schema, settings_for
-from tests.helpers import view_checksums
+from tests.helpers import newsline_with_corpus, view_checksums
 
 
 @pytest.fixture(scope="module")
 def corpus_newsline(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsline]:
     """A Newsline holding a corpus with amendments, links and retractions."""
-    schema = new_schema()
-    newsline = build(settings_for(database_url, schema), run_projections=False)
-    path = Path(tmp_path_factory.mktemp("corpus")) / "corpus.ndjson"
-    path.write_text("".join(line + "\n" for line in Corpus(1500).lines()))
-    import_file(newsline.app, path)
-    yield newsline
-    newsline.close()
-    drop_schema(database_url, schema)
+    with newsline_with_corpus(database_url, Path(tmp_path_factory.mktemp("corpus")), 1500) as newsline:
+        yield newsline
 
 
 def test_partitioned_rebuild_gives_byte_identical_views(corpus_newsline: Newsline) -> None:
