@@ -156,8 +156,7 @@ class View(PostgresTrackingRecorder):
             row = cursor.execute(exists, (self.datastore.schema, self.tracking_table_name)).fetchone()
             if not row or not row["found"]:
                 return None
-            statement = SQL("SELECT {0} AS version").format(versions.held(tracking))
-            found = cursor.execute(statement).fetchone()
+            found = cursor.execute(versions.select(tracking)).fetchone()
         return versions.FIRST if not found or found["version"] is None else int(found["version"])
 
     def _applied(self, name: str, through: int) -> None:

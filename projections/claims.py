@@ -146,11 +146,15 @@ class Claims:
         self._lock = threading.Lock()
         self._listener = Listener(recorder)
         self._stopping = threading.Event()
+        self._first_round = threading.Event()
         self._thread = threading.Thread(target=self._claim, name="projection-claims", daemon=True)
 
     def start(self) -> None:
+        """Start claiming, and return once the first round has (or a few seconds
+        have passed): a process says it is running with its shards claimed."""
         self._listener.start()
         self._thread.start()
+        self._first_round.wait(timeout=5 * ROUND_SECONDS)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -178,6 +182,7 @@ class Claims:
                     finally:  # runners stop before the claims go with the connection
                         self._stop_all()
             except Exception as error:  # the connection is gone, and with it every claim
+                self._first_round.set()
                 log.warning("projection claims lost (%s); claiming again in %.1fs", error, delay)
                 self._stopping.wait(delay)
                 delay = min(delay * 2, 5.0)
@@ -194,24 +199,28 @@ class Claims:
         """
         connection.execute(KEEPALIVES)
         while not self._stopping.is_set():
-            if not (self._views_of_this_version() and self._split_as_configured(connection)):
+            if not (self._views_of_this_version(connection) and self._split_as_configured(connection)):
+                self._first_round.set()  # (nothing to claim for now)
                 self._stopping.wait(ROUND_SECONDS)
                 continue
             connection.execute("SELECT pg_advisory_lock_shared(%s, %s)", (self._namespace, MEMBERSHIP))
             try:
-                while not self._stopping.is_set() and self._views_of_this_version():
+                while not self._stopping.is_set() and self._views_of_this_version(connection):
                     self._balance(connection)
+                    self._first_round.set()
                     self._stopping.wait(ROUND_SECONDS)
             finally:  # runners stop before their claims go
                 self._stop_all()
                 connection.execute("SELECT pg_advisory_unlock_all()")
 
-    def _views_of_this_version(self) -> bool:
+    def _views_of_this_version(self, connection: Connection[Any]) -> bool:
         """Whether every view holds the projection version this process runs (says
         which does not, once, when that changes)."""
         for view in self._views:
+            row = connection.execute(versions.select(view.table(view.tracking_table_name))).fetchone()
+            recorded = row["version"] if row and row["version"] is not None else versions.FIRST
             try:
-                versions.check(view.name, view.recorded_version(), view.version)
+                versions.check(view.name, recorded, view.version)
             except OtherVersion as other:
                 if self._other_version != str(other):
                     self._other_version = str(other)

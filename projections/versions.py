@@ -41,6 +41,11 @@ def held(tracking: Identifier) -> Composed:
     )
 
 
+def select(tracking: Identifier) -> Composed:
+    """The recorded version, alone (no row: FIRST)."""
+    return SQL("SELECT {0} AS version").format(held(tracking))
+
+
 def record(tracking: Identifier, version: int) -> Composed:
     """Set the recorded version (the switch of an online rebuild)."""
     return SQL(
