@@ -20,6 +20,7 @@ import pytest
 from psycopg.sql import SQL
 
 from domain.commands import AmendOccurrence, ReportOccurrence
+from domain.errors import Conflict
 from domain.event_log import read_log
 from domain.service import Request
 from newsline.bootstrap import Newsline, build
@@ -87,13 +88,18 @@ def test_concurrent_writers_while_a_worker_follows_live(
                     AmendOccurrence.from_body(written.id, {"figures": {"n": index}, "reason": "count"}),
                     writer,
                 )
-                # Writers also contend for one occurrence, so commits interleave on it.
-                app.amend(
-                    AmendOccurrence.from_body(
-                        shared.id, {"figures": {f"t{thread}": index}, "reason": "count"}
-                    ),
-                    writer,
+                # Writers also contend for one occurrence, so commits interleave on it;
+                # one that keeps losing the race is told to try again, as a client would.
+                amend_shared = AmendOccurrence.from_body(
+                    shared.id, {"figures": {f"t{thread}": index}, "reason": "count"}
                 )
+                for attempt in range(5):
+                    try:
+                        app.amend(amend_shared, writer)
+                        break
+                    except Conflict:
+                        if attempt == 4:
+                            raise
 
         with ThreadPoolExecutor(THREADS) as pool:
             list(pool.map(write, range(THREADS)))
