@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import logging
 import signal
@@ -338,6 +339,9 @@ def main() -> None:
     by SIGTERM after all, so that a supervisor sees the usual status.
     """
     signal.signal(signal.SIGTERM, _terminate)
+    # `kill -USR1 <pid>` prints every thread's stack on stderr: what a process that
+    # seems stuck is waiting for.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         cli()
     except Terminated:

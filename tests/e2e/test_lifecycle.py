@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -55,6 +56,17 @@ def assert_stopped(data_dir: Path) -> None:
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
 
 
+def ended_by(process: subprocess.Popen[Any], stderr: Path, timeout: float = 30) -> int:
+    """The process's exit status; if it has not ended in time, a failure that shows
+    what each of its threads waits on (SIGUSR1 makes `newsline` print their stacks)."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        raise AssertionError(f"not ended after {timeout} s:\n{stderr.read_text()[-6000:]}") from None
+
+
 def newsline_process(data_dir: Path, *args: str, ready: str) -> subprocess.Popen[str]:
     """`newsline <args>` on the data directory, once it printed `ready` on stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLINE_")}
@@ -63,7 +75,7 @@ def newsline_process(data_dir: Path, *args: str, ready: str) -> subprocess.Popen
         [sys.executable, "-m", "newsline", *args],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=(data_dir / f"{args[0]}.stderr").open("w"),
         text=True,
     )
     assert process.stdout is not None
@@ -111,7 +123,7 @@ def test_postgres_stays_up_while_another_process_uses_the_data_dir(server: Serve
         server.start()  # joins the running server
         assert postmaster_pid(server.data_dir) == postgres
         worker.send_signal(signal.SIGINT)  # the serve still uses it
-        assert worker.wait(timeout=30) == 0
+        assert ended_by(worker, server.data_dir / "worker.stderr") == 0
         assert postgres_serving(server.data_dir) == [postgres]
         assert server.get("/readyz").status_code == 200
 
@@ -161,11 +173,12 @@ def test_import_stops_its_postgres_and_its_views_process_on_sigterm(server: Serv
     path.write_text("".join(json.dumps(fields(title=f"Report {n}")) + "\n" for n in range(20_000)))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLINE_")}
     env |= {"NEWSLINE_DATA_DIR": str(server.data_dir), "NEWSLINE_TOKENS": ""}
+    stderr = tmp_path / "import.stderr"
     importer = subprocess.Popen(
         [sys.executable, "-m", "newsline", "import", str(path)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr.open("w"),
     )
     server.process = importer  # so that the fixture kills it, should the test fail
     views = None
@@ -177,8 +190,7 @@ def test_import_stops_its_postgres_and_its_views_process_on_sigterm(server: Serv
     assert views is not None, "the import ran no views process"
     assert server_users(server.data_dir) == [importer.pid]  # the views process uses it by URL
     importer.send_signal(signal.SIGTERM)
-    importer.wait(timeout=60)
-    assert importer.returncode == -signal.SIGTERM
+    assert ended_by(importer, stderr, timeout=60) == -signal.SIGTERM, stderr.read_text()[-6000:]
     assert not psutil.pid_exists(views) or psutil.Process(views).status() == psutil.STATUS_ZOMBIE
     assert_stopped(server.data_dir)
 
@@ -210,7 +222,7 @@ def test_a_worker_stopped_by_sigterm_stops_its_postgres_and_ends_by_the_signal(t
     try:
         assert postgres_serving(tmp_path)
         worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=30) == -signal.SIGTERM
+        assert ended_by(worker, tmp_path / "worker.stderr") == -signal.SIGTERM
         assert_stopped(tmp_path)
     finally:
         if worker.poll() is None:
