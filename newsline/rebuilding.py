@@ -35,7 +35,7 @@ from adapters import database, logs
 from newsline.bootstrap import Newsline, build, views_in
 from newsline.settings import Settings
 from projections import blue_green
-from projections.base import BatchProjection, View, projected_view
+from projections.base import BatchProjection, projected_view
 from projections.partitions import TRACKING_PREFIX, Partition, partitions, select_notifications
 from projections.runner import ProjectionGroup, ViewSpec, follow
 from projections.stories import StoryProjection, StoryView
@@ -149,7 +149,7 @@ def rebuild_online(newsline: Newsline, progress: Callable[[int], None], processe
     blue_green.make_room(newsline.datastore, schema)
     timeline, stories = views_in(newsline, blue_green.fresh_schema(schema), connections=4)
     projections: list[BatchProjection[Any]] = [TimelineProjection(timeline), StoryProjection(stories)]
-    fresh: list[View] = [timeline, stories]
+    fresh = [projected_view(projection) for projection in projections]
     # The story runner of a rebuild in partitions, with its listener, and the switch's transaction.
     database.grow_pool(newsline.datastore, 2)
     try:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -37,6 +36,7 @@ from psycopg.sql import SQL, Identifier, Literal
 
 from projections import versions
 from projections.base import APPLICATION_NAME, SHARD_PREFIX, View
+from projections.claims import advisory_key
 from projections.partitions import TRACKING_PREFIX
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def rebuilding_alone(conninfo: str, schema: str) -> Iterator[None]:
 
     A session advisory lock on a connection of its own: a rebuild that dies
     lets go of it with its connection."""
-    key = zlib.crc32(f"newsline:{schema}:rebuild".encode()) & 0x7FFFFFFF
+    key = advisory_key(f"newsline:{schema}:rebuild")
     with psycopg.connect(conninfo, autocommit=True, application_name="newsline-rebuild-lock") as connection:
         row = connection.execute("SELECT pg_try_advisory_lock(%s::bigint)", (key,)).fetchone()
         if not row or not row[0]:

@@ -55,18 +55,18 @@ ROUND_SECONDS = 1.0
 KEEPALIVES = "SET tcp_keepalives_idle = 2; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2"
 
 
-def _key(text: str) -> int:
+def advisory_key(text: str) -> int:
     """A stable, positive 32-bit key (advisory locks take two int4 keys)."""
     return zlib.crc32(text.encode()) & 0x7FFFFFFF
 
 
 def namespace(schema: str) -> int:
     """The first key of every claim on the views of `schema` (one database may hold several)."""
-    return _key(f"newsline:{schema}")
+    return advisory_key(f"newsline:{schema}")
 
 
 def shard_key(key: str) -> int:
-    return _key(key) or 1  # never MEMBERSHIP
+    return advisory_key(key) or 1  # never MEMBERSHIP
 
 
 LOCKS_HELD = """
