@@ -25,6 +25,7 @@ from rich.progress import (
 )
 
 from adapters import database, logs
+from entrypoints import stopping
 from newsline import __version__
 from newsline.bootstrap import Newsline, UnfinishedRebuild, build
 from newsline.settings import Settings
@@ -321,14 +322,6 @@ def draft(
         raise typer.Exit(code=2) from None
 
 
-class Terminated(SystemExit):
-    """SIGTERM, raised where the main thread is, so that every `finally` runs."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated(128 + signum)
-
-
 def main() -> None:
     """Run a command; stop the embedded PostgreSQL it started once no Newsline
     process uses it any more, however the command ends.
@@ -338,13 +331,13 @@ def main() -> None:
     the signal again, which lands here too. Once cleaned up, the process ends
     by SIGTERM after all, so that a supervisor sees the usual status.
     """
-    signal.signal(signal.SIGTERM, _terminate)
+    stopping.install()
     # `kill -USR1 <pid>` prints every thread's stack on stderr: what a process that
     # seems stuck is waiting for.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         cli()
-    except Terminated:
+    except stopping.Terminated:
         _release_database()
         logging.shutdown()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -36,6 +36,7 @@ from domain.idempotency import IdempotencyKey
 from domain.kind import AddedKind
 from domain.service import NewslineApplication, Written, occurrence_id_for_key
 from domain.story import Story
+from entrypoints import stopping
 
 # Lines per transaction: large enough to amortise the commit and the lookups.
 BATCH_LINES = 1000
@@ -233,12 +234,14 @@ def _read(text: str) -> _Read:
     try:
         return ndjson.read(text)
     except ndjson.NotALine as error:
+        stopping.stop_if_asked()
         return str(error)
     except _LINE_ERRORS as error:
         return _error(error)
 
 
 def _error(error: Exception) -> str:
+    stopping.stop_if_asked()  # a SIGTERM that a library wrapped is no bad line
     return f"{type(error).__name__}: {error}"
 
 
