@@ -318,6 +318,7 @@ def draft(
         for line in draft_lines(text, moment, source, story or []):
             typer.echo(line, nl=False)
     except (ValueError, ValidationFailed) as error:  # a --story that is not a slug, a long --source
+        stopping.stop_if_asked()
         typer.echo(f"newsline: {error}", err=True)
         raise typer.Exit(code=2) from None
 
