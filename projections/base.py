@@ -157,7 +157,8 @@ class View(PostgresTrackingRecorder):
             if not row or not row["found"]:
                 return None
             found = cursor.execute(versions.select(tracking)).fetchone()
-        return versions.FIRST if not found or found["version"] is None else int(found["version"])
+        assert found is not None, "a scalar query answers one row"
+        return int(found["version"])
 
     def _applied(self, name: str, through: int) -> None:
         with self._position_changed:

@@ -146,9 +146,7 @@ def drop_leftovers(datastore: PostgresDatastore, schema: str) -> None:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with datastore.get_connection() as connection, connection.transaction():
-                    connection.execute(
-                        SQL("SET LOCAL lock_timeout = {0}").format(Literal(TRACKING_LOCK_TIMEOUT))
-                    )
+                    connection.execute(SET_LOCK_TIMEOUT.format(Literal(TRACKING_LOCK_TIMEOUT)))
                     connection.execute(drop)
                 break
             except (psycopg.Error, PersistenceError) as error:

@@ -218,9 +218,9 @@ class Claims:
         which does not, once, when that changes)."""
         for view in self._views:
             row = connection.execute(versions.select(view.table(view.tracking_table_name))).fetchone()
-            recorded = row["version"] if row and row["version"] is not None else versions.FIRST
+            assert row is not None, "a scalar query answers one row"
             try:
-                versions.check(view.name, recorded, view.version)
+                versions.check(view.name, row["version"], view.version)
             except OtherVersion as other:
                 if self._other_version != str(other):
                     self._other_version = str(other)

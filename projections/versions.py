@@ -42,8 +42,9 @@ def held(tracking: Identifier) -> Composed:
 
 
 def select(tracking: Identifier) -> Composed:
-    """The recorded version, alone (no row: FIRST)."""
-    return SQL("SELECT {0} AS version").format(held(tracking))
+    """The recorded version, alone: one row, FIRST where there is no version row
+    (a view made before versions were recorded)."""
+    return SQL("SELECT coalesce({0}, {1}) AS version").format(held(tracking), Literal(FIRST))
 
 
 def record(tracking: Identifier, version: int) -> Composed:
